@@ -12,7 +12,7 @@ debuggable); the code paths are identical.
 
 import numba
 
-_OPTIONS = dict(nopython=True, cache=True, error_model="numpy", fastmath=False)
+_OPTIONS = dict(cache=True, error_model="numpy", fastmath=False)
 
 
 def jit(*signature, **overrides):

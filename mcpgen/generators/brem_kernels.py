@@ -1,0 +1,344 @@
+"""Numba kernels of the l N -> l N gamma*(-> chi chibar) sampler.
+
+One phase-space point is six numbers y in [0, 1)^6 (after the VEGAS map),
+mapped onto physics variables by fixed smooth transforms chosen to flatten the
+integrand; the VEGAS grid then corrects what is left.
+
+  y0 -> z        production depth: uniform in [0, L_src]
+  y1 -> u_e      electrons only: energy-loss variable of the degraded beam
+  y2 -> k^2      pair mass^2, log-uniform in [4 m_chi^2, (E - m_l)^2]
+  y3 -> 1 - x    log-uniform, x = E_pair/E in [max(x_min E0/E, k/E), 1 - m_l/E]
+  y4 -> 1 - cos theta of gamma*: density ~ 1/(1 + w)^2 in w = 2 x E^2 (1 - cos theta)/U0
+  y5 -> t        momentum transfer to the nucleus, log-uniform in [t_min, t_max]
+
+Weight (pb, eps = 1, per unit target length for sources with a length):
+  d sigma/(dx dcos theta)|_WW / chi  x  (t - t_min)/t^2 G2(t)   [the flux integrand]
+  x  dP/dk^2 (pair factor, seed 001 eq. 7)  x  Jacobians  x  source weight.
+Integrating t reproduces chi (seed 001 eq. 9), so the sampler integrates the
+WW (IWW) cross section times the pair factor, i.e. seed 001 eq. (10), while
+also giving each event a nuclear recoil consistent with its t.
+
+Sources (parameter ``src``):
+  0 fixed beam energy E0 (cross-section mode), weight 1;
+  1 muon: z uniform in [0, L]; E = E0 - (dE/dx) z (dE/dx = 0 to neglect loss), weight 1;
+  2 electron, Tsai degradation: at depth s = z/X0 the beam energy follows
+    I(E0, E, s) = [ln(E0/E)]^(b s - 1) / (E0 Gamma(b s)), b = 4/3
+    (Tsai, Rev. Mod. Phys. 46 (1974) 815, eq. 3.? ; PDG review "Passage of particles
+    through matter", sec. 34.4.x).  With u_e = ln(E0/E) = U y1^(1/(b s)),
+    U = ln(1/x_min), the weight is U^(b s) e^(-u_e) / Gamma(b s + 1) (exact change of
+    variables; electrons below x_min E0 cannot pass the cut and are not sampled);
+  3 electron with the seed-001 effective length L_eff = min(L, X0): z uniform in
+    [0, L_eff], E = E0, weight L_eff / L.
+Event weights are per unit length (divide-by-L convention), so that the expected
+signal is N = LOT x n_target x L x sum(w).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._jit import jit
+from ..constants import ALPHA
+from ..physics.formfactors import g2_kernel
+from ..physics.pair import pair_density_kernel, transverse_costheta_kernel
+from .kinematics import boost, orthonormal_basis, two_body_decay
+
+# parameter vector layout
+P_E0, P_ML, P_MN, P_Z, P_A, P_MCHI, P_XMIN, P_METHOD, P_SRC, P_L, P_X0, P_DEDX, \
+    P_INEL, P_A2, P_AP2, P_D, P_CONV = range(17)
+N_PAR = 17
+METHOD_IWW, METHOD_WW = 0, 1
+SRC_FIXED, SRC_MUON, SRC_E_TSAI, SRC_E_X0 = 0, 1, 2, 3
+#: number of VEGAS dimensions and of auxiliary uniforms per event
+N_DIM = 6
+N_AUX = 5
+#: variables kept per point: z, E, k2, 1-x, 1-cos(theta), t, weight-valid flag
+N_VAR = 7
+B_TSAI = 4.0 / 3.0
+
+_A3 = ALPHA ** 3
+
+
+@jit
+def _point(y, par, v):
+    """Weight (pb per unit length, eps = 1) of one point; fills v[0:6] = z, E, k2, 1-x, u, t."""
+    E0 = par[P_E0]
+    ml = par[P_ML]
+    mchi = par[P_MCHI]
+    src = int(par[P_SRC])
+    L = par[P_L]
+    v[6] = 0.0
+    # --- source: depth and beam energy at the vertex
+    wsrc = 1.0
+    z = 0.0
+    E = E0
+    if src == SRC_MUON:
+        z = L * y[0]
+        E = E0 - par[P_DEDX] * z
+    elif src == SRC_E_TSAI:
+        z = L * y[0]
+        bs = B_TSAI * z / par[P_X0]
+        U = -math.log(par[P_XMIN])
+        if bs > 0.0:
+            ue = U * y[1] ** (1.0 / bs)
+            wsrc = math.exp(bs * math.log(U) - ue - math.lgamma(bs + 1.0))
+            E = E0 * math.exp(-ue)
+    elif src == SRC_E_X0:
+        leff = min(L, par[P_X0])
+        z = leff * y[0]
+        wsrc = leff / L
+    v[0] = z
+    v[1] = E
+    if E <= ml:
+        return 0.0
+    # --- pair mass^2
+    k2lo = 4.0 * mchi * mchi
+    k2hi = (E - ml) * (E - ml)
+    if k2hi <= k2lo:
+        return 0.0
+    lk = math.log(k2hi / k2lo)
+    k2 = k2lo * math.exp(lk * y[2])
+    jac = k2 * lk
+    m = math.sqrt(k2)
+    # --- energy fraction x = E_pair / E, sampled as 1 - x
+    xa = max(par[P_XMIN] * E0 / E, m / E)
+    omx_hi = 1.0 - xa
+    omx_lo = ml / E
+    if omx_hi <= omx_lo:
+        return 0.0
+    lo = math.log(omx_hi / omx_lo)
+    omx = omx_lo * math.exp(lo * y[3])
+    jac *= omx * lo
+    x = 1.0 - omx
+    v[2] = k2
+    v[3] = omx
+    # --- gamma* angle: u = 1 - cos(theta)
+    U0 = k2 * omx / x + ml * ml * x
+    W = 4.0 * x * E * E / U0
+    c = W / (1.0 + W)
+    yc = y[4] * c
+    w = yc / (1.0 - yc)
+    u = w * U0 / (2.0 * x * E * E)
+    jac *= U0 / (2.0 * x * E * E) * c / ((1.0 - yc) * (1.0 - yc))
+    if u > 2.0:
+        u = 2.0
+    v[4] = u
+    theta = 2.0 * math.asin(math.sqrt(0.5 * u))
+    ut = -x * E * E * theta * theta - U0
+    # --- momentum transfer t
+    if int(par[P_METHOD]) == METHOD_WW:
+        tmin = ut * ut / (4.0 * E * E * omx * omx)
+    else:
+        tmin = k2 * k2 / (4.0 * E * E)
+    tmax = k2 + ml * ml
+    if tmax <= tmin:
+        return 0.0
+    lt = math.log(tmax / tmin)
+    t = tmin * math.exp(lt * y[5])
+    v[5] = t
+    flux_integrand = (1.0 - tmin / t) * g2_kernel(
+        t, par[P_Z], par[P_A2], par[P_AP2], par[P_D], par[P_INEL] > 0.5) * lt
+    # --- WW double differential without chi (physics-notes sec. 1)
+    kk2 = x * x * E * E - k2
+    if kk2 <= 0.0:
+        return 0.0
+    kabs = math.sqrt(kk2)
+    a2 = 2.0 * (2.0 - 2.0 * x + x * x) / omx + 4.0 * (k2 + 2.0 * ml * ml) * (
+        x * ut + k2 * omx + ml * ml * x * x) / (ut * ut)
+    ww = 2.0 * _A3 * kabs * E * omx * a2 / (ut * ut)
+    # --- exact kinematics: the l' N' system needs M_Q >= m_l + M_N, i.e.
+    # 2 M (E (1-x) - m_l) >= C0, and t must not exceed the backward limit
+    C0 = _cos_gamma_c0(E, ml, k2, x, omx, kabs, u)
+    M = par[P_MN]
+    if 2.0 * M * (E * omx - ml) < C0:
+        return 0.0
+    if _cos_gamma(E, ml, M, k2, x, omx, kabs, u, t, C0) < -1.0:
+        return 0.0
+    wt = ww * flux_integrand * pair_density_kernel(k2, mchi) * jac * wsrc * par[P_CONV]
+    if wt > 0.0:
+        v[6] = 1.0
+    return wt
+
+
+@jit
+def _cos_gamma_c0(E, ml, k2, x, omx, kabs, u):
+    """C0 = |p - k|^2 + m_l^2 - E^2 (1-x)^2 (see _recoil), written without cancellations.
+
+    With K = |k|^2 = x^2 E^2 - k^2, D1 = x E^2 + p |k|:
+      C0 = [k^2 (E^2 (1-x) + (E^2 - p|k|)) + 2 m_l^2 K] / D1 + 2 p |k| (1 - cos theta),
+      E^2 - p|k| = (E^4 (1-x)(1+x) + E^2 k^2 + m_l^2 K) / (E^2 + p|k|),
+    every term positive.
+    """
+    pz = math.sqrt(E * E - ml * ml)
+    K = kabs * kabs
+    E2 = E * E
+    pk = pz * kabs
+    e2mpk = (E2 * E2 * omx * (1.0 + x) + E2 * k2 + ml * ml * K) / (E2 + pk)
+    return (k2 * (E2 * omx + e2mpk) + 2.0 * ml * ml * K) / (x * E2 + pk) + 2.0 * pk * u
+
+
+@jit
+def _stable_R(E, ml, k2, x, omx, kabs, u):
+    """|p - k| with |p - k|^2 = (p - |k|)^2 + 2 p |k| u written without cancellations."""
+    pz = math.sqrt(E * E - ml * ml)
+    dpk = (E * E * omx * (1.0 + x) - ml * ml + k2) / (pz + kabs)
+    return math.sqrt(dpk * dpk + 2.0 * pz * kabs * u)
+
+
+@jit
+def _cos_gamma(E, ml, M, k2, x, omx, kabs, u, t, C0):
+    """cos of the angle between the recoil q and R = p - k for momentum transfer t."""
+    R = _stable_R(E, ml, k2, x, omx, kabs, u)
+    T = t / (2.0 * M)
+    q = math.sqrt(t + T * T)
+    return (C0 + 2.0 * E * omx * T - T * T + q * q) / (2.0 * R * q)
+
+
+@jit
+def _recoil(E, ml, M, k2, x, omx, u, phiV, t, phiq, mom):
+    """Build l(0), N(1), l'(2), N'(3), gamma*(4) four-momenta; returns False if impossible.
+
+    With R = p - k (beam minus gamma* three-momentum), the nucleus recoil
+    q = P' has |q|^2 = t + T^2, T = t/(2M) (exact for a nucleus at rest), and
+    the lepton's on-shell condition fixes the angle between q and R:
+      2 R q cos(gamma) = C0 + 2 E (1-x) T - T^2 + q^2,
+    with C0 = R^2 + m_l^2 - E^2 (1-x)^2 written without cancellations.  If
+    t is below the exact kinematic minimum for this (x, theta) (the IWW flux
+    ignores the angle dependence of t_min), q is raised to the minimum
+    (cos gamma = 1) by Newton iterations; the event weight is unchanged.
+    """
+    pz = math.sqrt(E * E - ml * ml)
+    kabs = math.sqrt(x * x * E * E - k2)
+    ct = 1.0 - u
+    st = math.sqrt(max(0.0, u * (2.0 - u)))
+    kx = kabs * st * math.cos(phiV)
+    ky = kabs * st * math.sin(phiV)
+    kz = kabs * ct
+    R = _stable_R(E, ml, k2, x, omx, kabs, u)
+    Rx, Ry, Rz = -kx, -ky, pz - kz
+    C0 = _cos_gamma_c0(E, ml, k2, x, omx, kabs, u)
+    Eo = E * omx
+    T = t / (2.0 * M)
+    q = math.sqrt(t + T * T)
+    cg = (C0 + 2.0 * Eo * T - T * T + q * q) / (2.0 * R * q)
+    if cg > 1.0:
+        # raise q to the kinematic minimum: h(q) = D(q) - 2 R q = 0
+        for _ in range(30):
+            T = q * q / (math.sqrt(M * M + q * q) + M)
+            Tp = q / math.sqrt(M * M + q * q)
+            h = C0 + 2.0 * Eo * T - T * T + q * q - 2.0 * R * q
+            dh = 2.0 * Eo * Tp - 2.0 * T * Tp + 2.0 * q - 2.0 * R
+            dq = h / dh
+            q -= dq
+            if abs(dq) <= 1e-13 * q:
+                break
+        T = q * q / (math.sqrt(M * M + q * q) + M)
+        cg = 1.0
+    elif cg < -1.0:
+        return False
+    if Eo - T <= ml:
+        return False
+    sg = math.sqrt(max(0.0, 1.0 - cg * cg))
+    nx, ny, nz = Rx / R, Ry / R, Rz / R
+    e1x, e1y, e1z, e2x, e2y, e2z = orthonormal_basis(nx, ny, nz)
+    cp = math.cos(phiq)
+    sp = math.sin(phiq)
+    qx = q * (cg * nx + sg * (cp * e1x + sp * e2x))
+    qy = q * (cg * ny + sg * (cp * e1y + sp * e2y))
+    qz = q * (cg * nz + sg * (cp * e1z + sp * e2z))
+    # beam, target
+    mom[0, 0] = E
+    mom[0, 1] = 0.0
+    mom[0, 2] = 0.0
+    mom[0, 3] = pz
+    mom[1, 0] = M
+    mom[1, 1] = 0.0
+    mom[1, 2] = 0.0
+    mom[1, 3] = 0.0
+    # l' = R - q with energy E(1-x) - T
+    mom[2, 0] = Eo - T
+    mom[2, 1] = Rx - qx
+    mom[2, 2] = Ry - qy
+    mom[2, 3] = Rz - qz
+    # N'
+    mom[3, 0] = M + T
+    mom[3, 1] = qx
+    mom[3, 2] = qy
+    mom[3, 3] = qz
+    # gamma*
+    mom[4, 0] = x * E
+    mom[4, 1] = kx
+    mom[4, 2] = ky
+    mom[4, 3] = kz
+    return True
+
+
+@jit(nogil=True)
+def brem_weights(ys, par, out):
+    """Weights of many points (training / integration)."""
+    v = np.empty(N_VAR)
+    for i in range(ys.shape[0]):
+        out[i] = _point(ys[i], par, v)
+
+
+@jit(nogil=True)
+def brem_events(ys, jac, rs, par, w_max, unweighted, start, out_w, out_E, out_px, out_py,
+                out_pz, out_vz, out_eb):
+    """Sample points and write the kept events compactly into the output arrays.
+
+    Points are taken in order; a point is kept if its weight w = f * jac > 0
+    (weighted mode) or if rs[i, 4] * w_max < w (unweighted mode, stored weight
+    max(w, w_max)).  Kept events are written from row ``start`` on until the
+    outputs are full.  Returns (number kept, number of points consumed).
+
+    Columns of the (n, 7) momentum outputs: l, N, l', N', gamma*, chi, chibar.
+    ``rs`` holds N_AUX uniforms per point: phi of gamma*, phi of the recoil,
+    cos(theta*) and phi* of chi in the pair rest frame (helicity frame,
+    transverse gamma* polarisation) and the unweighting draw.  Points whose
+    exact kinematics is impossible have weight 0.
+    """
+    v = np.empty(N_VAR)
+    mom = np.empty((7, 4))
+    ml = par[P_ML]
+    M = par[P_MN]
+    mchi = par[P_MCHI]
+    two_pi = 2.0 * math.pi
+    cap = out_w.shape[0]
+    j = start
+    used = 0
+    for i in range(ys.shape[0]):
+        if j >= cap:
+            break
+        used = i + 1
+        w = _point(ys[i], par, v) * jac[i]
+        if w <= 0.0:
+            continue
+        if unweighted:
+            if rs[i, 4] * w_max >= w:
+                continue
+            w = max(w, w_max)
+        E = v[1]
+        k2 = v[2]
+        omx = v[3]
+        ok = _recoil(E, ml, M, k2, 1.0 - omx, omx, v[4], two_pi * rs[i, 0], v[5],
+                     two_pi * rs[i, 1], mom)
+        if not ok:
+            continue
+        kv = mom[4]
+        kab = math.sqrt(kv[1] * kv[1] + kv[2] * kv[2] + kv[3] * kv[3])
+        beta2 = 1.0 - 4.0 * mchi * mchi / k2
+        ct = transverse_costheta_kernel(rs[i, 2], beta2)
+        two_body_decay(kv, mchi, mchi, ct, two_pi * rs[i, 3], kv[1] / kab, kv[2] / kab,
+                       kv[3] / kab, mom[5], mom[6])
+        out_w[j] = w
+        out_vz[j] = v[0]
+        out_eb[j] = E
+        for p in range(7):
+            out_E[j, p] = mom[p, 0]
+            out_px[j, p] = mom[p, 1]
+            out_py[j, p] = mom[p, 2]
+            out_pz[j, p] = mom[p, 3]
+        j += 1
+    return j - start, used
