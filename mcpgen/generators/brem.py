@@ -205,14 +205,29 @@ class BremGenerator:
         return self.xsec
 
     # -- events ---------------------------------------------------------------
-    def generate(self, n_events: int, *, unweighted: bool = False, progress=None) -> EventBatch:
+    def _block(self, b: int, cap: int, unweighted: bool):
+        """Run block ``b``; keep at most ``cap`` events.  Pure function of (seed, b)."""
+        u = _rng.block_rng(self.seed, "generate", b).random((_rng.BLOCK_SIZE, K.N_DIM + K.N_AUX))
+        y = np.ascontiguousarray(u[:, :K.N_DIM])
+        rs = np.ascontiguousarray(u[:, K.N_DIM:])
+        x, jac = self._mapped(y)
+        k = len(PARTICLE_NAMES)
+        out = (np.empty(cap), np.empty((cap, k)), np.empty((cap, k)), np.empty((cap, k)),
+               np.empty((cap, k)), np.empty(cap), np.empty(cap), np.empty(cap, np.int64))
+        new, _ = K.brem_events(x, jac, rs, self._par, self.xsec.w_max, unweighted, 0, *out)
+        return tuple(a[:new] for a in out)
+
+    def generate(self, n_events: int, *, unweighted: bool = False, workers: int = 1,
+                 progress=None) -> EventBatch:
         """Generate ``n_events`` events (weights in pb at eps = 1).
 
         Weighted mode keeps every point with non-zero weight, stored with
         weight w/N_trials; unweighted mode accepts a point with probability
         min(1, w/w_max) and stores max(w, w_max)/N_trials.  N_trials counts every
-        point drawn up to the last event kept.  ``progress`` is an optional
-        callable receiving the number of new events after each block.
+        point drawn up to the last event kept.  Blocks are independent and are
+        merged in block order, so ``workers`` (threads; the kernels release the
+        GIL) never changes the output.  ``progress`` is an optional callable
+        receiving the number of new events after each block.
         """
         if n_events <= 0:
             raise ConfigError(f"events = {n_events} must be > 0", key="events")
@@ -226,22 +241,41 @@ class BremGenerator:
         eb = np.empty(n)
         expected = self.xsec.nonzero_fraction * (min(self.xsec.efficiency, 1.0) if unweighted else 1.0)
         max_blocks = 1000 + int(20 * n / max(expected, 1e-9) / _rng.BLOCK_SIZE)
-        have = trials = b = 0
-        while have < n:
-            if b > max_blocks:
-                raise RuntimeError(
-                    f"event generation stalled after {trials} points ({have} events kept)")
-            u = _rng.block_rng(self.seed, "generate", b).random((_rng.BLOCK_SIZE, K.N_DIM + K.N_AUX))
-            y = np.ascontiguousarray(u[:, :K.N_DIM])
-            rs = np.ascontiguousarray(u[:, K.N_DIM:])
-            x, jac = self._mapped(y)
-            new, used = K.brem_events(x, jac, rs, self._par, self.xsec.w_max, unweighted, have,
-                                      w, E, px, py, pz, vz, eb)
-            have += new
-            trials += used
-            b += 1
-            if progress is not None:
-                progress(new)
+        cap = min(n, _rng.BLOCK_SIZE)
+        have = trials = 0
+        b0 = 0
+        pool = None
+        if workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+            pool = ThreadPoolExecutor(max_workers=workers)
+        try:
+            while have < n:
+                if b0 > max_blocks:
+                    raise RuntimeError(
+                        f"event generation stalled after {trials} points ({have} events kept)")
+                blocks = range(b0, b0 + max(1, workers))
+                if pool is None:
+                    results = [self._block(b0, cap, unweighted)]
+                else:
+                    results = list(pool.map(lambda b: self._block(b, cap, unweighted), blocks))
+                for res in results:
+                    if have >= n:
+                        break
+                    take = min(len(res[0]), n - have)
+                    sl = slice(have, have + take)
+                    for dst, src in zip((w, E, px, py, pz, vz, eb), res[:7]):
+                        dst[sl] = src[:take]
+                    if have + take == n and take > 0:
+                        trials += int(res[7][take - 1]) + 1
+                    else:
+                        trials += _rng.BLOCK_SIZE
+                    have += take
+                    if progress is not None:
+                        progress(take)
+                b0 += len(blocks)
+        finally:
+            if pool is not None:
+                pool.shutdown()
         self.last_trials = trials
         return self._batch(w / trials, E, px, py, pz, vz, eb)
 

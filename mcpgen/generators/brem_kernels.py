@@ -8,7 +8,7 @@ integrand; the VEGAS grid then corrects what is left.
   y1 -> u_e      electrons only: energy-loss variable of the degraded beam
   y2 -> k^2      pair mass^2, log-uniform in [4 m_chi^2, (E - m_l)^2]
   y3 -> 1 - x    log-uniform, x = E_pair/E in [max(x_min E0/E, k/E), 1 - m_l/E]
-  y4 -> 1 - cos theta of gamma*: density ~ 1/(1 + w)^2 in w = 2 x E^2 (1 - cos theta)/U0
+  y4 -> u = 1 - cos theta of gamma*: density ~ 1/(1 + w)^2 in w = 2 x E^2 u/U0, u in [0, 2]
   y5 -> t        momentum transfer to the nucleus, log-uniform in [t_min, t_max]
 
 Weight (pb, eps = 1, per unit target length for sources with a length):
@@ -125,8 +125,10 @@ def _point(y, par, v):
     if u > 2.0:
         u = 2.0
     v[4] = u
-    theta = 2.0 * math.asin(math.sqrt(0.5 * u))
-    ut = -x * E * E * theta * theta - U0
+    # u~ with theta^2 -> 2 (1 - cos theta) (equal to O(theta^4)): the WW formula is a
+    # small-angle result; this choice makes its integral over the physical range
+    # cos(theta) in [-1, 1] analytic (physics.ww.ww_dsigma_dx_physical_kernel)
+    ut = -2.0 * x * E * E * u - U0
     # --- momentum transfer t
     if int(par[P_METHOD]) == METHOD_WW:
         tmin = ut * ut / (4.0 * E * E * omx * omx)
@@ -153,6 +155,9 @@ def _point(y, par, v):
     C0 = _cos_gamma_c0(E, ml, k2, x, omx, kabs, u)
     M = par[P_MN]
     if 2.0 * M * (E * omx - ml) < C0:
+        return 0.0
+    # the recoil energy T = t/(2M) must leave the lepton on shell
+    if E * omx - t / (2.0 * M) <= ml:
         return 0.0
     if _cos_gamma(E, ml, M, k2, x, omx, kabs, u, t, C0) < -1.0:
         return 0.0
@@ -285,13 +290,14 @@ def brem_weights(ys, par, out):
 
 @jit(nogil=True)
 def brem_events(ys, jac, rs, par, w_max, unweighted, start, out_w, out_E, out_px, out_py,
-                out_pz, out_vz, out_eb):
+                out_pz, out_vz, out_eb, out_idx):
     """Sample points and write the kept events compactly into the output arrays.
 
     Points are taken in order; a point is kept if its weight w = f * jac > 0
     (weighted mode) or if rs[i, 4] * w_max < w (unweighted mode, stored weight
     max(w, w_max)).  Kept events are written from row ``start`` on until the
-    outputs are full.  Returns (number kept, number of points consumed).
+    outputs are full; ``out_idx`` receives the index of each kept point.
+    Returns (number kept, number of points consumed).
 
     Columns of the (n, 7) momentum outputs: l, N, l', N', gamma*, chi, chibar.
     ``rs`` holds N_AUX uniforms per point: phi of gamma*, phi of the recoil,
@@ -333,6 +339,7 @@ def brem_events(ys, jac, rs, par, w_max, unweighted, start, out_w, out_E, out_px
         two_body_decay(kv, mchi, mchi, ct, two_pi * rs[i, 3], kv[1] / kab, kv[2] / kab,
                        kv[3] / kab, mom[5], mom[6])
         out_w[j] = w
+        out_idx[j] = i
         out_vz[j] = v[0]
         out_eb[j] = E
         for p in range(7):

@@ -73,6 +73,34 @@ def iww_dsigma_dx_kernel(x, E0, m, m_l, chi):
 
 
 @jit
+def ww_dsigma_dx_physical_kernel(x, E0, m, m_l, chi):
+    """WW d sigma/dx integrated over the physical range cos(theta) in [-1, 1] (MeV^-2, eps = 1).
+
+    Uses u~ = -2 x E0^2 (1 - cos theta) - U0 (theta^2 -> 2(1 - cos theta)); with
+    dcos(theta) = -du~/(2 x E0^2) and A2/u~^2 = c1/u~^2 + c2 x/u~^3 + c2 C/u~^4
+    (c1 = 2(2-2x+x^2)/(1-x), c2 = 4(m^2 + 2 m_l^2), C = m^2(1-x) + m_l^2 x^2) the
+    angular integral is elementary.  For u~_min -> -infinity it is the IWW form
+    (seed 001 eq. 8); the difference is the tail beyond theta = pi, O(U0/(4 x E0^2)).
+    """
+    k2 = x * x * E0 * E0 - m * m
+    if k2 <= 0.0 or x >= 1.0:
+        return 0.0
+    kabs = math.sqrt(k2)
+    U0 = m * m * (1.0 - x) / x + m_l * m_l * x
+    c1 = 2.0 * (2.0 - 2.0 * x + x * x) / (1.0 - x)
+    c2 = 4.0 * (m * m + 2.0 * m_l * m_l)
+    C = m * m * (1.0 - x) + m_l * m_l * x * x
+
+    def F(u):
+        return -c1 / u - c2 * x / (2.0 * u * u) - c2 * C / (3.0 * u * u * u)
+
+    umax = -U0
+    umin = -4.0 * x * E0 * E0 - U0
+    ang = (F(umax) - F(umin)) / (2.0 * x * E0 * E0)
+    return 2.0 * _A3 * kabs * E0 * (1.0 - x) * chi * ang
+
+
+@jit
 def _iww_array(x, E0, m, m_l, chi, out):
     for i in range(x.shape[0]):
         out[i] = iww_dsigma_dx_kernel(x[i], E0[i], m[i], m_l[i], chi[i])

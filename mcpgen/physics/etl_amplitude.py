@@ -1,0 +1,621 @@
+"""Exact tree-level squared matrix elements for l N -> l N V and l N -> l N chi chibar.
+
+Processes (issue 3, item 1; seed 002 section III and Fig. 1; seed 001 eqs. 4-7)
+------------------------------------------------------------------------------
+A (2 -> 3)  l(p) N(P) -> l(p') N(P') V(k): a vector of mass m_V coupled to the
+            lepton with eps e (dark photon; eps = 1 here), radiated from the
+            lepton line before or after the exchange of one photon with the
+            nucleus, q = P - P', t = -q^2 > 0.
+B (2 -> 4)  l(p) N(P) -> l(p') N(P') chi(k1) chibar(k2) through gamma*(k = k1 + k2),
+            chi of charge eps e (eps = 1 here).  The O(eps^4) trident diagrams are
+            neglected, as in seed 001 (footnote 4) and seed 002 (section III).
+
+Amplitudes (Peskin & Schroeder conventions: metric (+,-,-,-), chiral basis
+gamma^0 = [[0,1],[1,0]], gamma^i = [[0,sigma^i],[-sigma^i,0]], spinors
+u(p) = (sqrt(p.sigma) xi, sqrt(p.sigmabar) xi), v(p) = (sqrt(p.sigma) eta,
+-sqrt(p.sigmabar) eta), P&S eqs. (3.25), (3.53), (3.62)):
+
+  M_A = e^3 sqrt(G2(t)) / q^2 * eps*_nu(k) L^{nu mu} J_mu,
+  M_B = e^4 sqrt(G2(t)) / (q^2 k^2) * jbar_nu L^{nu mu} J_mu,
+  L^{nu mu} = ubar(p') [ gamma^nu S(p' + k) gamma^mu + gamma^mu S(p - k) gamma^nu ] u(p),
+  S(l) = (lslash + m_l) / (l^2 - m_l^2),   jbar^nu = ubar(k1) gamma^nu v(k2),
+  J^mu = P^mu + P'^mu                      (spin-0 nucleus, default),
+  J^mu = Ubar(P') gamma^mu U(P)            (spin-1/2 nucleus, ``*_spin_half``).
+
+Overall phases (i's, the sign of the lepton charge, which enters squared) drop
+out of |M|^2.
+
+Nucleus spin: spin 0 (default)
+------------------------------
+For spin 0 the nucleus vertex is Z e F(t) (P + P')^mu.  Averaging the Dirac
+current of seed 002 eq. (9) over the nucleus spin gives
+  (1/2) Tr[(P'slash + M) gamma^mu (Pslash + M) gamma^nu]
+      = (P + P')^mu (P + P')^nu + (q^2 g^{mu nu} - q^mu q^nu),
+and the last bracket, contracted with the conserved lepton tensor, is
+q^2 L^mu_mu, suppressed against 4 (P.L)^2 ~ M_N^2 |L|^2 by O(t/M_N^2) (and by
+O(E_recoil/M_N) in the kinematics).  For nuclei with M_N >= 1 GeV and the
+t <~ (few 100 MeV)^2 allowed by the form factor the two differ by < 1e-4
+(``tests/test_etl_amplitude.py::test_spin_half_nucleus_agrees`` measures it).
+Spin 0 is simpler, has no anomalous-moment ambiguity (a real nucleus is not a
+Dirac particle either; the form factor G2 is what carries the structure),
+and is the choice of the ETL/WW comparisons in the literature: Bjorken, Essig,
+Schuster & Toro, PRD 80 (2009) 075018 [arXiv:0906.0580], appendix A, write the
+nuclear current as (P + P')^mu F(t) with G2 = Z^2 F^2 the Tsai form factor; Liu
+& Miller, PRD 96 (2017) 016004 [arXiv:1705.01633] likewise treat the nucleus as
+a scalar with the Tsai G2 for their exact-vs-WW study.  (Citations as recalled,
+not re-checked against the papers in this sandbox.)  The spin-1/2 kernels use
+exactly the vertex of seed 002 eq. (9) (Dirac, no anomalous moment) and are
+there to quantify this choice.
+
+Normalisation of the kernels
+----------------------------
+``msq_2to3`` returns (1/2) sum_{spins} sum_{pol} |M_A|^2: averaged over the
+incoming lepton spin (factor 1/2; spin-0 nucleus: no further factor; spin-1/2:
+a further 1/2), summed over the final lepton spin and the three polarisations of
+V (sum eps_nu eps*_nu' = -g + k k/m_V^2; for m_V = 0 the two transverse ones),
+with e^2 = 4 pi alpha, eps = 1 and the nucleus coupling Z e F(t) entering as
+Z^2 F^2 = G2(t), which the caller passes as a number (``tsai_G2`` gives the Tsai
+elastic + inelastic form; G2 = Z^2 gives a point nucleus).  ``msq_2to4`` is the
+same for process B summed over the chi and chibar spins.  Both are Lorentz
+scalars in MeV^-2 (2 -> 3) and MeV^-4 (2 -> 4), to be used as
+  d sigma = |M|^2 / (4 sqrt((p.P)^2 - m_l^2 M_N^2)) dPhi_n,
+  dPhi_n = (2 pi)^4 delta^4(P_in - P_out) prod d^3p_i / ((2 pi)^3 2 E_i).
+Multiply by eps^2 for a coupling eps.
+
+Pair-factor identity (seed 001 eq. 7, exact)
+--------------------------------------------
+For fixed k = k1 + k2, with beta = sqrt(1 - 4 m_chi^2/k^2),
+  sum_{spins} jbar^mu jbar^nu* = 4 [k1^mu k2^nu + k2^mu k1^nu - g^{mu nu}(k1.k2 + m_chi^2)],
+  Integral dPhi_2(k -> k1 k2) of it = (beta/(6 pi)) (1 + 2 m_chi^2/k^2) (k^mu k^nu - k^2 g^{mu nu}),
+so that, since L is conserved (k_nu L^{nu mu} J_mu = 0),
+  Integral dPhi_2 msq_2to4 = msq_2to3(m_V^2 = k^2) * e^2 beta (1 + 2 m_chi^2/k^2) / (6 pi k^2)
+                           = msq_2to3(m_V^2 = k^2) * (2 alpha/3) beta (1 + 2 m_chi^2/k^2) / k^2.
+With dPhi_4 = dPhi_3(m_V^2 = k^2) dk^2/(2 pi) dPhi_2 this is seed 001 eq. (7):
+d sigma_4 = d sigma_3 (alpha/(3 pi)) (dk^2/k^2) beta (1 + 2 m_chi^2/k^2) (eps = 1).
+:func:`pair_factor` returns the factor; the test integrates msq_2to4 over the chi
+direction with a quadrature that is exact for it (the spin-summed |M_B|^2 is a
+quadratic polynomial in the chi direction in the pair rest frame).
+
+Numerics
+--------
+* Spin sums are done with explicit spinors (numerical amplitudes), 2 x 2 lepton
+  spin states; no traces to get wrong.  Any orthonormal xi basis gives the
+  completeness relation sum u ubar = pslash + m, so the spin states are the rest
+  frame S_z = +-1/2 states boosted along p (not helicities).
+* Propagator denominators use :func:`onshell_dot` (no cancellation for
+  collinear momenta); t uses :func:`momentum_transfer_t`.
+* The polarisation / chi-current contractions use current conservation to avoid
+  the cancellation between the components along k: for k.X = k.Y = 0,
+    X.Y = -(k^2/|k|^2) X^0 Y^0 - X_T . Y_T   (T: transverse to the 3-vector k),
+  so sum_pol |eps.L|^2 = (m_V^2/|k|^2)|L^0|^2 + |L_T|^2 and, with r = k1 - k2
+  (k.r = 0), sum_{chi spins} |jbar.L|^2 = 2 [k^2 (-L.L*) - |L.r|^2].  This is
+  exact algebra (not an approximation) given gauge invariance, which the tests
+  verify on the raw amplitudes (:func:`amp_2to3_helicity`,
+  :func:`amp_2to4_helicity` contract with any vector with the plain metric).
+* No heap allocation inside the scalar kernels (tuples and scalars only).
+
+Units: MeV (hepunits base); four-momenta are float64 arrays (E, px, py, pz).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._jit import jit
+from ..constants import ALPHA, M_E, M_P, MU_P
+from .etl_kinematics import momentum_transfer_t, onshell_dot
+
+E2 = 4.0 * math.pi * ALPHA  # e^2
+_E6 = E2 * E2 * E2
+_E8 = _E6 * E2
+_GEV2 = 1.0e6  # GeV^2 in MeV^2
+
+
+# ---------------------------------------------------------------------------
+# Tsai form factor (Tsai, Rev. Mod. Phys. 46 (1974) 815; seed 002 eq. 10;
+# physics-notes section 1).  Same formulas as mcpgen.physics.formfactors; kept
+# here as a scalar kernel so the amplitude module is self-contained.
+# ---------------------------------------------------------------------------
+
+@jit
+def tsai_G2(t, Z, A, inelastic):
+    """G2(t) = G2_el + G2_in (Tsai 1974) for t = -q^2 > 0 in MeV^2.
+
+    G2_el = Z^2 [a^2 t/(1 + a^2 t)]^2 [1/(1 + t/d)]^2,  a = 111 Z^(-1/3)/m_e,
+            d = 0.164 A^(-2/3) GeV^2;
+    G2_in = Z [a'^2 t/(1 + a'^2 t)]^2 [(1 + t (mu_p^2 - 1)/(4 m_p^2))/(1 + t/0.71 GeV^2)^4]^2,
+            a' = 773 Z^(-2/3)/m_e, mu_p = 2.79.
+    """
+    a = 111.0 * Z ** (-1.0 / 3.0) / M_E
+    d = 0.164 * A ** (-2.0 / 3.0) * _GEV2
+    s = a * a * t / (1.0 + a * a * t)
+    n = 1.0 / (1.0 + t / d)
+    g = Z * Z * s * s * n * n
+    if inelastic:
+        ap = 773.0 * Z ** (-2.0 / 3.0) / M_E
+        sp = ap * ap * t / (1.0 + ap * ap * t)
+        f = (1.0 + t * (MU_P * MU_P - 1.0) / (4.0 * M_P * M_P)) / (1.0 + t / (0.71 * _GEV2)) ** 4
+        g += Z * sp * sp * f * f
+    return g
+
+
+# ---------------------------------------------------------------------------
+# Dirac algebra on 4-tuples of complex numbers (chiral basis, Peskin & Schroeder)
+# ---------------------------------------------------------------------------
+
+@jit
+def _ediff(E, pz, m, p2T):
+    """(E - pz, E + pz) for an on-shell vector without cancellation."""
+    if pz >= 0.0:
+        ep = E + pz
+        return (m * m + p2T) / ep, ep
+    em = E - pz
+    return em, (m * m + p2T) / em
+
+
+@jit
+def u_spinor(E, px, py, pz, m, s):
+    """Dirac spinor u(p, s), P&S eq. (3.53), xi = (1, 0) for s = 0, (0, 1) for s = 1.
+
+    sqrt(p.sigma) = (p.sigma + m)/sqrt(2 (E + m)) (valid for the 2x2 matrix with
+    eigenvalues E -+ |p|).  Returns a 4-tuple of complex numbers.
+    """
+    em, ep = _ediff(E, pz, m, px * px + py * py)
+    nrm = 1.0 / math.sqrt(2.0 * (E + m))
+    pm = complex(px, -py)  # px - i py
+    pp = complex(px, py)   # px + i py
+    if s == 0:
+        # first column of sqrt(p.sigma), sqrt(p.sigmabar)
+        return ((em + m) * nrm + 0j, -pp * nrm, (ep + m) * nrm + 0j, pp * nrm)
+    return (-pm * nrm, (ep + m) * nrm + 0j, pm * nrm, (em + m) * nrm + 0j)
+
+
+@jit
+def v_spinor(E, px, py, pz, m, s):
+    """Dirac spinor v(p, s) = (sqrt(p.sigma) eta, -sqrt(p.sigmabar) eta), P&S eq. (3.62)."""
+    a0, a1, a2, a3 = u_spinor(E, px, py, pz, m, s)
+    return (a0, a1, -a2, -a3)
+
+
+@jit
+def dirac_bar(psi):
+    """psibar = psi^dagger gamma^0 as a row 4-tuple."""
+    return (psi[2].conjugate(), psi[3].conjugate(), psi[0].conjugate(), psi[1].conjugate())
+
+
+@jit
+def slash_col(a0, a1, a2, a3, psi):
+    """aslash psi for contravariant (possibly complex) a^mu."""
+    amz = a0 - a3
+    apz = a0 + a3
+    am = a1 - 1j * a2
+    ap = a1 + 1j * a2
+    return (amz * psi[2] - am * psi[3],
+            -ap * psi[2] + apz * psi[3],
+            apz * psi[0] + am * psi[1],
+            ap * psi[0] + amz * psi[1])
+
+
+@jit
+def row_slash(chi, a0, a1, a2, a3):
+    """chi aslash for a row spinor chi."""
+    amz = a0 - a3
+    apz = a0 + a3
+    am = a1 - 1j * a2
+    ap = a1 + 1j * a2
+    return (chi[2] * apz + chi[3] * ap,
+            chi[2] * am + chi[3] * amz,
+            chi[0] * amz - chi[1] * ap,
+            -chi[0] * am + chi[1] * apz)
+
+
+@jit
+def bilinear(chi, psi):
+    """The vector V^mu = chi gamma^mu psi (contravariant components)."""
+    v0 = chi[0] * psi[2] + chi[1] * psi[3] + chi[2] * psi[0] + chi[3] * psi[1]
+    a = chi[0] * psi[3]
+    b = chi[1] * psi[2]
+    c = chi[2] * psi[1]
+    d = chi[3] * psi[0]
+    v1 = (a + b) - (c + d)
+    v2 = 1j * ((b - a) - (d - c))
+    v3 = (chi[0] * psi[2] - chi[1] * psi[3]) - (chi[2] * psi[0] - chi[3] * psi[1])
+    return (v0, v1, v2, v3)
+
+
+@jit
+def _add4(a, b):
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
+
+
+@jit
+def _scale4(a, c):
+    return (a[0] * c, a[1] * c, a[2] * c, a[3] * c)
+
+
+@jit
+def _abs2(z):
+    return z.real * z.real + z.imag * z.imag
+
+
+@jit
+def _cdot(X, Y):
+    """Plain Minkowski product X.Y of complex 4-tuples (no conjugation)."""
+    return X[0] * Y[0] - X[1] * Y[1] - X[2] * Y[2] - X[3] * Y[3]
+
+
+# ---------------------------------------------------------------------------
+# lepton line
+# ---------------------------------------------------------------------------
+
+@jit
+def _denominators(pk, ppk, mV2):
+    """D1 = (p' + k)^2 - m_l^2 = m_V^2 + 2 p'.k,  D2 = (p - k)^2 - m_l^2 = m_V^2 - 2 p.k."""
+    return mV2 + 2.0 * ppk, mV2 - 2.0 * pk
+
+
+@jit
+def _half_A(p, pp, k0, k1, k2, k3, m, D1, J, s_in):
+    """(u(p), A) with A = S(p'+k) Jslash u(p) for spin state s_in."""
+    u = u_spinor(p[0], p[1], p[2], p[3], m, s_in)
+    Ju = slash_col(J[0], J[1], J[2], J[3], u)
+    a = slash_col(pp[0] + k0, pp[1] + k1, pp[2] + k2, pp[3] + k3, Ju)
+    return u, _scale4(_add4(a, _scale4(Ju, m)), 1.0 / D1)
+
+
+@jit
+def _half_B(p, pp, k0, k1, k2, k3, m, D2, J, s_out):
+    """(ubar(p'), B) with B = ubar(p') Jslash S(p-k) for spin state s_out."""
+    ub = dirac_bar(u_spinor(pp[0], pp[1], pp[2], pp[3], m, s_out))
+    ubJ = row_slash(ub, J[0], J[1], J[2], J[3])
+    b = row_slash(ubJ, p[0] - k0, p[1] - k1, p[2] - k2, p[3] - k3)
+    return ub, _scale4(_add4(b, _scale4(ubJ, m)), 1.0 / D2)
+
+
+@jit
+def _lepton_all(p, pp, k0, k1, k2, k3, m, D1, D2, J):
+    """L^nu = ubar' gamma^nu A + B gamma^nu u for the four spin pairs
+    (s_in, s_out) = (0,0), (0,1), (1,0), (1,1); spinor pieces computed once."""
+    u0, A0 = _half_A(p, pp, k0, k1, k2, k3, m, D1, J, 0)
+    u1, A1 = _half_A(p, pp, k0, k1, k2, k3, m, D1, J, 1)
+    ub0, B0 = _half_B(p, pp, k0, k1, k2, k3, m, D2, J, 0)
+    ub1, B1 = _half_B(p, pp, k0, k1, k2, k3, m, D2, J, 1)
+    return (_add4(bilinear(ub0, A0), bilinear(B0, u0)),
+            _add4(bilinear(ub1, A0), bilinear(B1, u0)),
+            _add4(bilinear(ub0, A1), bilinear(B0, u1)),
+            _add4(bilinear(ub1, A1), bilinear(B1, u1)))
+
+
+@jit
+def _lepton_one(p, pp, k0, k1, k2, k3, m, D1, D2, J, s_in, s_out):
+    u, A = _half_A(p, pp, k0, k1, k2, k3, m, D1, J, s_in)
+    ub, B = _half_B(p, pp, k0, k1, k2, k3, m, D2, J, s_out)
+    return _add4(bilinear(ub, A), bilinear(B, u))
+
+
+@jit
+def lepton_vector(p, pp, k, m_l, mV2, J, s_in, s_out):
+    """L^nu = ubar(p') [gamma^nu S(p'+k) Jslash + Jslash S(p-k) gamma^nu] u(p).
+
+    ``k`` is the four-momentum of V (or gamma*) with k^2 = ``mV2``; ``J`` any
+    (complex) 4-tuple standing for the nucleus current; spin states s = 0, 1.
+    Returns the complex 4-tuple L^nu (contravariant).
+    """
+    m2 = m_l * m_l
+    pk = onshell_dot(p[0], p[1], p[2], p[3], m2, k[0], k[1], k[2], k[3], mV2)
+    ppk = onshell_dot(pp[0], pp[1], pp[2], pp[3], m2, k[0], k[1], k[2], k[3], mV2)
+    D1, D2 = _denominators(pk, ppk, mV2)
+    return _lepton_one(p, pp, k[0], k[1], k[2], k[3], m_l, D1, D2, J, s_in, s_out)
+
+
+# ---------------------------------------------------------------------------
+# contractions that use current conservation (see module docstring)
+# ---------------------------------------------------------------------------
+
+@jit
+def _neg_LLstar(L, kx, ky, kz, k2):
+    """-L.L* = sum over the physical polarisations of |eps.L|^2 for k.L = 0."""
+    kk = kx * kx + ky * ky + kz * kz
+    a0 = _abs2(L[0])
+    if kk <= k2:  # slow V: the plain form has no large cancellation
+        return _abs2(L[1]) + _abs2(L[2]) + _abs2(L[3]) - a0
+    kn = math.sqrt(kk)
+    nx = kx / kn
+    ny = ky / kn
+    nz = kz / kn
+    Ln = nx * L[1] + ny * L[2] + nz * L[3]
+    tx = L[1] - nx * Ln
+    ty = L[2] - ny * Ln
+    tz = L[3] - nz * Ln
+    return (k2 / kk) * a0 + _abs2(tx) + _abs2(ty) + _abs2(tz)
+
+
+@jit
+def _dot_conserved(L, r0, rx, ry, rz, kx, ky, kz, k2):
+    """L.r for k.L = k.r = 0 (r real), without the cancellation along k."""
+    kk = kx * kx + ky * ky + kz * kz
+    if kk <= k2:
+        return L[0] * r0 - L[1] * rx - L[2] * ry - L[3] * rz
+    kn = math.sqrt(kk)
+    nx = kx / kn
+    ny = ky / kn
+    nz = kz / kn
+    Ln = nx * L[1] + ny * L[2] + nz * L[3]
+    rn = nx * rx + ny * ry + nz * rz
+    tdot = (L[1] - nx * Ln) * (rx - nx * rn) + (L[2] - ny * Ln) * (ry - ny * rn) \
+        + (L[3] - nz * Ln) * (rz - nz * rn)
+    return -(k2 / kk) * L[0] * r0 - tdot
+
+
+@jit
+def _sum_2to3(p, pp, k, m_l, mV2, D1, D2, J):
+    """sum over lepton spins and V polarisations of |eps*.L.J|^2 (no couplings)."""
+    Ls = _lepton_all(p, pp, k[0], k[1], k[2], k[3], m_l, D1, D2, J)
+    tot = 0.0
+    for L in Ls:
+        tot += _neg_LLstar(L, k[1], k[2], k[3], mV2)
+    return tot
+
+
+@jit
+def _sum_2to4(p, pp, k1, k2, m_l, kk2, D1, D2, J):
+    """sum over lepton and chi spins of |jbar.L.J|^2 (no couplings, no 1/k^4)."""
+    k0 = k1[0] + k2[0]
+    kx = k1[1] + k2[1]
+    ky = k1[2] + k2[2]
+    kz = k1[3] + k2[3]
+    r0 = k1[0] - k2[0]
+    rx = k1[1] - k2[1]
+    ry = k1[2] - k2[2]
+    rz = k1[3] - k2[3]
+    Ls = _lepton_all(p, pp, k0, kx, ky, kz, m_l, D1, D2, J)
+    tot = 0.0
+    for L in Ls:
+        Lr = _dot_conserved(L, r0, rx, ry, rz, kx, ky, kz, kk2)
+        tot += 2.0 * (kk2 * _neg_LLstar(L, kx, ky, kz, kk2) - _abs2(Lr))
+    return tot
+
+
+@jit
+def _pair_invariants(p, pp, k1, k2, m_l, m_chi):
+    """k^2, p.k and p'.k for k = k1 + k2 from cancellation-free on-shell products."""
+    m2 = m_l * m_l
+    c2 = m_chi * m_chi
+    kk2 = 2.0 * c2 + 2.0 * onshell_dot(k1[0], k1[1], k1[2], k1[3], c2, k2[0], k2[1], k2[2], k2[3], c2)
+    pk = onshell_dot(p[0], p[1], p[2], p[3], m2, k1[0], k1[1], k1[2], k1[3], c2) \
+        + onshell_dot(p[0], p[1], p[2], p[3], m2, k2[0], k2[1], k2[2], k2[3], c2)
+    ppk = onshell_dot(pp[0], pp[1], pp[2], pp[3], m2, k1[0], k1[1], k1[2], k1[3], c2) \
+        + onshell_dot(pp[0], pp[1], pp[2], pp[3], m2, k2[0], k2[1], k2[2], k2[3], c2)
+    return kk2, pk, ppk
+
+
+@jit
+def _scalar_current(P, Pp):
+    return (complex(P[0] + Pp[0]), complex(P[1] + Pp[1]), complex(P[2] + Pp[2]), complex(P[3] + Pp[3]))
+
+
+@jit
+def _dirac_current(P, Pp, M_N, S_in, S_out):
+    U = u_spinor(P[0], P[1], P[2], P[3], M_N, S_in)
+    Ub = dirac_bar(u_spinor(Pp[0], Pp[1], Pp[2], Pp[3], M_N, S_out))
+    return bilinear(Ub, U)
+
+
+# ---------------------------------------------------------------------------
+# public scalar kernels
+# ---------------------------------------------------------------------------
+
+@jit
+def msq_2to3(p, P, pp, Pp, k, m_l, M_N, m_V, G2):
+    """Spin-averaged |M|^2 of l(p) N(P) -> l(p') N(P') V(k), spin-0 nucleus.
+
+    (1/2) sum over lepton spins and the 3 (m_V > 0) or 2 (m_V = 0) V
+    polarisations; couplings e^2 = 4 pi alpha on every vertex (eps = 1), nucleus
+    vertex Z e F with Z^2 F^2 = ``G2`` (the value of G2 at t = -(P - P')^2).
+    ``M_N`` is not needed for the spin-0 current (kept for a uniform signature
+    with :func:`msq_2to3_spin_half`).  Units MeV^-2.
+    """
+    t = momentum_transfer_t(P, Pp)
+    mV2 = m_V * m_V
+    m2 = m_l * m_l
+    pk = onshell_dot(p[0], p[1], p[2], p[3], m2, k[0], k[1], k[2], k[3], mV2)
+    ppk = onshell_dot(pp[0], pp[1], pp[2], pp[3], m2, k[0], k[1], k[2], k[3], mV2)
+    D1, D2 = _denominators(pk, ppk, mV2)
+    J = _scalar_current(P, Pp)
+    s = _sum_2to3(p, pp, k, m_l, mV2, D1, D2, J)
+    return 0.5 * _E6 * G2 * s / (t * t)
+
+
+@jit
+def msq_2to3_spin_half(p, P, pp, Pp, k, m_l, M_N, m_V, G2):
+    """As :func:`msq_2to3` with a Dirac (spin-1/2, no anomalous moment) nucleus,
+    vertex Z e F Ubar gamma^mu U (seed 002 eq. 9), averaged over its spin too."""
+    t = momentum_transfer_t(P, Pp)
+    mV2 = m_V * m_V
+    m2 = m_l * m_l
+    pk = onshell_dot(p[0], p[1], p[2], p[3], m2, k[0], k[1], k[2], k[3], mV2)
+    ppk = onshell_dot(pp[0], pp[1], pp[2], pp[3], m2, k[0], k[1], k[2], k[3], mV2)
+    D1, D2 = _denominators(pk, ppk, mV2)
+    s = 0.0
+    for S_in in range(2):
+        for S_out in range(2):
+            J = _dirac_current(P, Pp, M_N, S_in, S_out)
+            s += _sum_2to3(p, pp, k, m_l, mV2, D1, D2, J)
+    return 0.25 * _E6 * G2 * s / (t * t)
+
+
+@jit
+def msq_2to4(p, P, pp, Pp, k1, k2, m_l, M_N, m_chi, G2):
+    """Spin-averaged |M|^2 of l(p) N(P) -> l(p') N(P') chi(k1) chibar(k2), spin-0 nucleus.
+
+    (1/2) sum over all final spins; e^2 = 4 pi alpha on every vertex, chi
+    charge eps e with eps = 1, photon propagator 1/k^2, k = k1 + k2, nucleus
+    Z^2 F^2 = ``G2``.  ``M_N`` unused (uniform signature).  Units MeV^-4.
+    """
+    t = momentum_transfer_t(P, Pp)
+    kk2, pk, ppk = _pair_invariants(p, pp, k1, k2, m_l, m_chi)
+    D1, D2 = _denominators(pk, ppk, kk2)
+    J = _scalar_current(P, Pp)
+    s = _sum_2to4(p, pp, k1, k2, m_l, kk2, D1, D2, J)
+    return 0.5 * _E8 * G2 * s / (t * t * kk2 * kk2)
+
+
+@jit
+def msq_2to4_spin_half(p, P, pp, Pp, k1, k2, m_l, M_N, m_chi, G2):
+    """As :func:`msq_2to4` with a Dirac nucleus (seed 002 eq. 9), spin-averaged."""
+    t = momentum_transfer_t(P, Pp)
+    kk2, pk, ppk = _pair_invariants(p, pp, k1, k2, m_l, m_chi)
+    D1, D2 = _denominators(pk, ppk, kk2)
+    s = 0.0
+    for S_in in range(2):
+        for S_out in range(2):
+            J = _dirac_current(P, Pp, M_N, S_in, S_out)
+            s += _sum_2to4(p, pp, k1, k2, m_l, kk2, D1, D2, J)
+    return 0.25 * _E8 * G2 * s / (t * t * kk2 * kk2)
+
+
+@jit
+def msq_2to3_tsai(p, P, pp, Pp, k, m_l, M_N, m_V, Z, A, inelastic):
+    """:func:`msq_2to3` with G2 = :func:`tsai_G2` (t) of nucleus (Z, A)."""
+    t = momentum_transfer_t(P, Pp)
+    return msq_2to3(p, P, pp, Pp, k, m_l, M_N, m_V, tsai_G2(t, Z, A, inelastic))
+
+
+@jit
+def msq_2to4_tsai(p, P, pp, Pp, k1, k2, m_l, M_N, m_chi, Z, A, inelastic):
+    """:func:`msq_2to4` with G2 = :func:`tsai_G2` (t) of nucleus (Z, A)."""
+    t = momentum_transfer_t(P, Pp)
+    return msq_2to4(p, P, pp, Pp, k1, k2, m_l, M_N, m_chi, tsai_G2(t, Z, A, inelastic))
+
+
+@jit
+def pair_factor(k2, m_chi):
+    """Integral dPhi_2(k -> chi chibar) msq_2to4 / msq_2to3(m_V^2 = k^2)
+    = (2 alpha/3) beta (1 + 2 m_chi^2/k^2)/k^2 (eps = 1; module docstring)."""
+    r = m_chi * m_chi / k2
+    if r >= 0.25:
+        return 0.0
+    return (2.0 * ALPHA / 3.0) * math.sqrt(1.0 - 4.0 * r) * (1.0 + 2.0 * r) / k2
+
+
+# ---------------------------------------------------------------------------
+# raw amplitudes (plain Minkowski contractions) for gauge-invariance tests
+# ---------------------------------------------------------------------------
+
+@jit
+def amp_2to3_helicity(p, P, pp, Pp, k, m_l, m_V, G2, pol, s_in, s_out):
+    """Complex amplitude M_A for lepton spin states (s_in, s_out) in {0, 1},
+    spin-0 nucleus, contracted with an arbitrary complex 4-vector ``pol``
+    (contravariant; pass eps* for an outgoing V, or k to test gauge invariance).
+    Couplings as in :func:`msq_2to3` (the phase convention is irrelevant)."""
+    t = momentum_transfer_t(P, Pp)
+    J = _scalar_current(P, Pp)
+    L = lepton_vector(p, pp, k, m_l, m_V * m_V, J, s_in, s_out)
+    e3 = E2 * math.sqrt(E2)
+    return -e3 * math.sqrt(G2) / t * _cdot(L, (pol[0], pol[1], pol[2], pol[3]))
+
+
+@jit
+def amp_2to3_current(p, pp, k, m_l, m_V, J, pol, s_in, s_out):
+    """pol_nu L^{nu mu} J_mu for an arbitrary nucleus-side vector ``J`` (no
+    couplings, no propagators): J = q = P - P' tests the gauge invariance of the
+    exchanged photon."""
+    L = lepton_vector(p, pp, k, m_l, m_V * m_V, (J[0], J[1], J[2], J[3]), s_in, s_out)
+    return _cdot(L, (pol[0], pol[1], pol[2], pol[3]))
+
+
+@jit
+def chi_current(k1, k2, m_chi, s1, s2):
+    """jbar^nu = ubar(k1, s1) gamma^nu v(k2, s2) (complex 4-tuple)."""
+    ub = dirac_bar(u_spinor(k1[0], k1[1], k1[2], k1[3], m_chi, s1))
+    v = v_spinor(k2[0], k2[1], k2[2], k2[3], m_chi, s2)
+    return bilinear(ub, v)
+
+
+@jit
+def amp_2to4_helicity(p, P, pp, Pp, k1, k2, m_l, m_chi, G2, s_in, s_out, s1, s2, use_k):
+    """Complex amplitude M_B for explicit spin states of l, l', chi, chibar, with
+    the chi current built from spinors and contracted with the plain metric.
+    ``use_k = True`` replaces the chi current by k = k1 + k2 (gauge test)."""
+    t = momentum_transfer_t(P, Pp)
+    kk2, pk, ppk = _pair_invariants(p, pp, k1, k2, m_l, m_chi)
+    D1, D2 = _denominators(pk, ppk, kk2)
+    J = _scalar_current(P, Pp)
+    k0 = k1[0] + k2[0]
+    kx = k1[1] + k2[1]
+    ky = k1[2] + k2[2]
+    kz = k1[3] + k2[3]
+    L = _lepton_one(p, pp, k0, kx, ky, kz, m_l, D1, D2, J, s_in, s_out)
+    if use_k:
+        j = (complex(k0), complex(kx), complex(ky), complex(kz))
+    else:
+        j = chi_current(k1, k2, m_chi, s1, s2)
+    return -E2 * E2 * math.sqrt(G2) / (t * kk2) * _cdot(L, j)
+
+
+# ---------------------------------------------------------------------------
+# array kernels and public wrappers
+# ---------------------------------------------------------------------------
+
+@jit
+def msq_2to3_array(p, P, pp, Pp, k, m_l, M_N, m_V, G2, out):
+    """Fill ``out[i]`` with :func:`msq_2to3` for rows of (n, 4) momentum arrays."""
+    for i in range(out.shape[0]):
+        out[i] = msq_2to3(p[i], P[i], pp[i], Pp[i], k[i], m_l, M_N, m_V, G2[i])
+    return out
+
+
+@jit
+def msq_2to4_array(p, P, pp, Pp, k1, k2, m_l, M_N, m_chi, G2, out):
+    """Fill ``out[i]`` with :func:`msq_2to4` for rows of (n, 4) momentum arrays."""
+    for i in range(out.shape[0]):
+        out[i] = msq_2to4(p[i], P[i], pp[i], Pp[i], k1[i], k2[i], m_l, M_N, m_chi, G2[i])
+    return out
+
+
+def _rows(*vs):
+    arrs = [np.atleast_2d(np.asarray(v, dtype=np.float64)) for v in vs]
+    n = max(a.shape[0] for a in arrs)
+    return [np.ascontiguousarray(np.broadcast_to(a, (n, 4))) for a in arrs], n
+
+
+def _g2_values(P, Pp, G2, Z, A, inelastic):
+    t = np.array([momentum_transfer_t(a, b) for a, b in zip(P, Pp)])
+    if G2 is not None:
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(G2, dtype=np.float64), t.shape))
+    if Z is None or A is None:
+        raise ValueError("give either G2 or the nucleus (Z, A)")
+    return np.array([tsai_G2(ti, float(Z), float(A), bool(inelastic)) for ti in t])
+
+
+def matrix_element_2to3(p, P, pp, Pp, k, m_l, M_N, m_V, G2=None, Z=None, A=None, inelastic=True):
+    """|M|^2 (MeV^-2, eps = 1) of l N -> l N V for (4,) or (n, 4) momenta.
+
+    Give the form factor either as ``G2`` (number or array, e.g. Z**2 for a
+    point nucleus) or as the nucleus ``Z, A`` (Tsai elastic + inelastic if
+    ``inelastic``).  See :func:`msq_2to3` for the normalisation.
+    """
+    (p, P, pp, Pp, k), n = _rows(p, P, pp, Pp, k)
+    g = _g2_values(P, Pp, G2, Z, A, inelastic)
+    return msq_2to3_array(p, P, pp, Pp, k, float(m_l), float(M_N), float(m_V), g, np.empty(n))
+
+
+def matrix_element_2to4(p, P, pp, Pp, k1, k2, m_l, M_N, m_chi, G2=None, Z=None, A=None, inelastic=True):
+    """|M|^2 (MeV^-4, eps = 1) of l N -> l N chi chibar for (4,) or (n, 4) momenta.
+
+    Form factor as in :func:`matrix_element_2to3`; normalisation in :func:`msq_2to4`.
+    """
+    (p, P, pp, Pp, k1, k2), n = _rows(p, P, pp, Pp, k1, k2)
+    g = _g2_values(P, Pp, G2, Z, A, inelastic)
+    return msq_2to4_array(p, P, pp, Pp, k1, k2, float(m_l), float(M_N), float(m_chi), g, np.empty(n))
+
+
+__all__ = [
+    "tsai_G2", "u_spinor", "v_spinor", "dirac_bar", "slash_col", "row_slash", "bilinear",
+    "lepton_vector", "msq_2to3", "msq_2to3_spin_half", "msq_2to4", "msq_2to4_spin_half",
+    "msq_2to3_tsai", "msq_2to4_tsai", "pair_factor", "amp_2to3_helicity",
+    "amp_2to3_current", "chi_current", "amp_2to4_helicity", "msq_2to3_array",
+    "msq_2to4_array", "matrix_element_2to3", "matrix_element_2to4",
+]
