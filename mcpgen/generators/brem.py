@@ -72,6 +72,9 @@ class BremSetup:
             raise ConfigError(f"m_chi = {self.m_chi} MeV must be > 0", key="m_chi")
         if self.source == "target" and not self.length > 0:
             raise ConfigError(f"target length = {self.length} mm must be > 0", key="thickness")
+        if not self.energy > self.lepton_mass:
+            raise ConfigError(f"beam energy {self.energy:g} MeV must exceed the {self.beam} mass "
+                              f"{self.lepton_mass:g} MeV", key="energy")
         lim = self.mass_limit
         if self.m_chi >= lim:
             raise ConfigError(
@@ -205,12 +208,21 @@ class BremGenerator:
         return self.xsec
 
     # -- events ---------------------------------------------------------------
-    def _block(self, b: int, cap: int, unweighted: bool):
-        """Run block ``b``; keep at most ``cap`` events.  Pure function of (seed, b)."""
+    def _uniforms(self, b: int):
         u = _rng.block_rng(self.seed, "generate", b).random((_rng.BLOCK_SIZE, K.N_DIM + K.N_AUX))
         y = np.ascontiguousarray(u[:, :K.N_DIM])
         rs = np.ascontiguousarray(u[:, K.N_DIM:])
         x, jac = self._mapped(y)
+        return x, jac, rs
+
+    def _block_into(self, b, unweighted, start, *out):
+        """Run block ``b`` writing kept events into ``out`` from row ``start`` on."""
+        x, jac, rs = self._uniforms(b)
+        return K.brem_events(x, jac, rs, self._par, self.xsec.w_max, unweighted, start, *out)
+
+    def _block(self, b: int, cap: int, unweighted: bool):
+        """Run block ``b``; keep at most ``cap`` events.  Pure function of (seed, b)."""
+        x, jac, rs = self._uniforms(b)
         k = len(PARTICLE_NAMES)
         out = (np.empty(cap), np.empty((cap, k)), np.empty((cap, k)), np.empty((cap, k)),
                np.empty((cap, k)), np.empty(cap), np.empty(cap), np.empty(cap, np.int64))
@@ -239,6 +251,7 @@ class BremGenerator:
         E, px, py, pz = (np.empty((n, k)) for _ in range(4))
         vz = np.empty(n)
         eb = np.empty(n)
+        idx = np.empty(n, np.int64)
         expected = self.xsec.nonzero_fraction * (min(self.xsec.efficiency, 1.0) if unweighted else 1.0)
         max_blocks = 1000 + int(20 * n / max(expected, 1e-9) / _rng.BLOCK_SIZE)
         cap = min(n, _rng.BLOCK_SIZE)
@@ -253,11 +266,17 @@ class BremGenerator:
                 if b0 > max_blocks:
                     raise RuntimeError(
                         f"event generation stalled after {trials} points ({have} events kept)")
-                blocks = range(b0, b0 + max(1, workers))
                 if pool is None:
-                    results = [self._block(b0, cap, unweighted)]
-                else:
-                    results = list(pool.map(lambda b: self._block(b, cap, unweighted), blocks))
+                    # one worker: the kernel writes straight into the outputs (no copies)
+                    new, used = self._block_into(b0, unweighted, have, w, E, px, py, pz, vz, eb, idx)
+                    have += new
+                    trials += used
+                    b0 += 1
+                    if progress is not None:
+                        progress(new)
+                    continue
+                blocks = range(b0, b0 + workers)
+                results = list(pool.map(lambda b: self._block(b, cap, unweighted), blocks))
                 for res in results:
                     if have >= n:
                         break

@@ -1,0 +1,64 @@
+"""Benchmarks: ``mcpgen bench`` prints the figures the README quotes.
+
+* sampler speed, weighted and unweighted events per second on one core after
+  warm-up (compilation and VEGAS training excluded), for a muon and an
+  electron set-up;
+* ROOT writing rate (MB/s of event payload) through :mod:`mcpgen.io.root`;
+* peak resident memory of the process.
+
+The machines are shared and noisy: compare figures within one run.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+
+def _sampler(label, beam, energy, target, mass, method, n_events):
+    from .generators.brem import BremGenerator, BremSetup
+    from .sources.materials import get_material
+
+    s = BremSetup(beam=beam, energy=energy, material=get_material(target), m_chi=mass, x_min=0.5,
+                  method=method, source="target", length=10 * get_material(target).X0)
+    g = BremGenerator(s, seed=2024)
+    g.train()
+    g.integrate(200_000)
+    out = {"label": label, "method": method, "unweighting_efficiency": g.xsec.efficiency}
+    for mode in ("weighted", "unweighted"):
+        unw = mode == "unweighted"
+        g.generate(10_000, unweighted=unw)  # warm-up (JIT, caches)
+        t = time.perf_counter()
+        c = time.process_time()
+        ev = g.generate(n_events, unweighted=unw)
+        wall = time.perf_counter() - t
+        cpu = time.process_time() - c
+        out[f"{mode}_events_per_s"] = len(ev) / wall
+        out[f"{mode}_events_per_cpu_s"] = len(ev) / cpu
+    return out
+
+
+def run_benchmarks(n_events: int = 1_000_000, stream=sys.stdout) -> dict:
+    from .io.root import bench_root_write
+
+    def say(msg):
+        print(msg, file=stream, flush=True)
+
+    res = {"n_events": n_events, "sampler": []}
+    say(f"mcpgen bench: {n_events} events per measurement, one core (single thread)")
+    for args in [("NA64mu 160 GeV mu- Pb, m_chi = 100 MeV", "mu-", 160e3, "Pb", 100.0, "ww"),
+                 ("LDMX 8 GeV e- Al, m_chi = 10 MeV", "e-", 8e3, "Al", 10.0, "ww")]:
+        r = _sampler(*args, n_events)
+        res["sampler"].append(r)
+        say(f"  {r['label']} [{r['method']}]: weighted {r['weighted_events_per_s']:.3g} ev/s, "
+            f"unweighted {r['unweighted_events_per_s']:.3g} ev/s "
+            f"(unweighting efficiency {r['unweighting_efficiency']:.2f})")
+    w = bench_root_write(n_events)
+    res["root_write"] = w
+    say(f"  ROOT writing ({w['compression']}): {w['payload_MB_per_s']:.1f} MB/s of event payload "
+        f"({w['payload_MB']:.0f} MB -> {w['file_MB']:.0f} MB on disk in {w['seconds']:.2f} s)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    res["peak_memory_MB"] = peak
+    say(f"  peak memory: {peak:.0f} MB")
+    return res

@@ -1,0 +1,129 @@
+"""Command line of mcpgen.
+
+  mcpgen run STEERING [--out DIR] [--events N] [--seed S] [--workers N]
+  mcpgen xsec --process brem --beam mu- --energy 160 --target Pb --mass 100 --xmin 0.5 [--method iww|ww] [--json]
+  mcpgen bench [--events N]
+
+Units: energies are in GeV and masses in MeV unless a unit is attached, e.g.
+``--energy 160GeV``, ``--energy "8 GeV"``, ``--mass 0.1GeV`` (eV, keV, MeV, GeV, TeV).
+Bad input gives one line ``mcpgen: error: ...`` on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+UNITS_HELP = ("Energies are in GeV and masses in MeV unless given with a unit "
+              "(eV, keV, MeV, GeV, TeV), e.g. 160GeV or '8 GeV' or 0.1GeV.")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mcpgen", description="Monte Carlo event generator for millicharged particles.",
+        epilog=UNITS_HELP)
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"mcpgen {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run a study from a steering file",
+                       description="Generate events for every set-up and mass of a steering file, apply "
+                                   "the detector, write ROOT files, yields.csv, limits.csv, reach.png and "
+                                   "provenance.json into DIR.", epilog=UNITS_HELP)
+    r.add_argument("steering", help="steering file (TOML); see README 'Steering files'")
+    r.add_argument("--out", help="output folder (default: results/<run name>)")
+    r.add_argument("--events", type=int, help="events per mass point (overrides run.events)")
+    r.add_argument("--seed", type=int, help="master seed (overrides run.seed)")
+    r.add_argument("--workers", type=int, help="parallel processes (default: number of cores); "
+                                                "the output does not depend on it")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    x = sub.add_parser("xsec", help="total cross section at eps = 1",
+                       description="Cross section of l N -> l N chi chibar for a beam of fixed energy on one "
+                                   "nucleus, with (E_chi + E_chibar)/E0 >= XMIN; prints sigma and its MC "
+                                   "error in pb at eps = 1 (or --eps).", epilog=UNITS_HELP)
+    x.add_argument("--process", default="brem", help="process (allowed: brem)")
+    x.add_argument("--beam", required=True, help="beam lepton: e-, e+, mu-, mu+")
+    x.add_argument("--energy", required=True, help="beam energy (GeV unless a unit is given)")
+    x.add_argument("--target", required=True, help="target material (Pb, W, Al, Fe, Cu, C, Si)")
+    x.add_argument("--mass", required=True, help="m_chi (MeV unless a unit is given)")
+    x.add_argument("--xmin", default="0.5", help="minimal energy fraction of the pair (default 0.5)")
+    x.add_argument("--method", default="iww", help="iww (seed 001 eq. 8-10) or ww (exact t_min)")
+    x.add_argument("--eps", default="1", help="millicharge eps (sigma scales as eps^2; default 1)")
+    x.add_argument("--points", type=int, default=400_000, help="MC points for the integral")
+    x.add_argument("--seed", type=int, default=1)
+    x.add_argument("--json", action="store_true", help="print one JSON object")
+
+    b = sub.add_parser("bench", help="measure generation and ROOT-writing speed")
+    b.add_argument("--events", type=int, default=1_000_000, help="events per measurement")
+    b.add_argument("--json", action="store_true")
+    return p
+
+
+def _float(value, key):
+    from .errors import ConfigError
+
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{value!r} is not a number", key=key) from None
+
+
+def _cmd_xsec(a) -> int:
+    from .api import xsec
+    from .units import parse_quantity
+
+    energy = parse_quantity(a.energy, "energy", default_unit="GeV", key="--energy")
+    mass = parse_quantity(a.mass, "mass", default_unit="MeV", key="--mass")
+    res = xsec(a.process, beam=a.beam, energy=energy, target=a.target, mass=mass,
+               xmin=_float(a.xmin, "--xmin"), method=a.method, eps=_float(a.eps, "--eps"),
+               seed=a.seed, points=a.points)
+    if a.json:
+        print(json.dumps(res))
+    else:
+        print(f"sigma({a.beam} {a.target} -> {a.beam} {a.target} chi chibar; {res['energy_GeV']:g} GeV, "
+              f"m_chi = {res['m_chi_MeV']:g} MeV, x >= {res['x_min']:g}, {res['method']}, eps = {res['eps']:g})"
+              f" = {res['sigma_pb']:.6g} +- {res['sigma_err_pb']:.2g} pb")
+    return 0
+
+
+def _cmd_run(a) -> int:
+    from .api import run
+
+    res = run(a.steering, a.out, events=a.events, seed=a.seed, workers=a.workers,
+              progress=not a.quiet)
+    print(f"mcpgen: wrote {len(res.files)} files to {res.out} in {res.seconds:.1f} s")
+    for p in res.yields:
+        lim = "no reach" if p.eps_limit != p.eps_limit else f"eps < {p.eps_limit:.3g}"
+        print(f"  {p.label:>10s}  m_chi = {p.m_chi:9.4g} MeV   N(eps=1) = {p.n_per_eps2:.4g}   {lim}")
+    return 0
+
+
+def _cmd_bench(a) -> int:
+    from .bench import run_benchmarks
+
+    res = run_benchmarks(a.events)
+    if a.json:
+        print(json.dumps(res))
+    return 0
+
+
+def main(argv=None) -> int:
+    from .errors import ConfigError
+
+    p = _parser()
+    a = p.parse_args(argv)
+    try:
+        return {"xsec": _cmd_xsec, "run": _cmd_run, "bench": _cmd_bench}[a.command](a)
+    except ConfigError as e:
+        print(f"mcpgen: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mcpgen: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
