@@ -43,7 +43,7 @@ from .._jit import jit
 from ..constants import ALPHA
 from ..physics.formfactors import g2_kernel
 from ..physics.pair import pair_density_kernel, transverse_costheta_kernel
-from .kinematics import boost, orthonormal_basis, two_body_decay
+from .kinematics import orthonormal_basis, two_body_decay
 
 # parameter vector layout
 P_E0, P_ML, P_MN, P_Z, P_A, P_MCHI, P_XMIN, P_METHOD, P_SRC, P_L, P_X0, P_DEDX, \

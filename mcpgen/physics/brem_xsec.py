@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from ..constants import ALPHA, INV_MEV2_TO_PB
 from ..constants import nucleus_mass

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq
 
 from .._jit import jit
 
@@ -95,8 +94,12 @@ def kallen(a, b, c):
 
 
 def two_body_momentum(M, m1, m2):
-    """|p| of either daughter in the rest frame of M -> m1 m2."""
-    lam = kallen(M * M, m1 * m1, m2 * m2)
+    """|p| of either daughter in the rest frame of M -> m1 m2.
+
+    lambda(M^2, m1^2, m2^2) in the factorised form
+    (M - m1 - m2)(M + m1 + m2)(M - m1 + m2)(M + m1 - m2), without the
+    cancellation of the expanded Kallen function when M >> |p|."""
+    lam = (M - m1 - m2) * (M + m1 + m2) * (M - m1 + m2) * (M + m1 - m2)
     return math.sqrt(max(lam, 0.0)) / (2.0 * M)
 
 
@@ -183,7 +186,7 @@ def random_2to3_lab(rng, E0, m_l, M_N, m_V):
     """
     p, P = _lab_frame(E0, m_l, M_N)
     tot = p + P
-    rs = math.sqrt(tot[0] ** 2 - tot[1:] @ tot[1:])
+    rs = math.sqrt(m_l * m_l + M_N * M_N + 2.0 * M_N * E0)  # s without cancellation
     if rs <= M_N + m_l + m_V:
         raise ValueError("below threshold")
     mlv = rng.uniform(m_l + m_V, rs - M_N)
@@ -210,6 +213,8 @@ def solve_final_lepton(p, P, k, nhat, m_l, M_N):
     recoil kinetic energy, Q = p + P - k - p'.  Returns None if there is no root.
     For M_N much larger than the momentum transfer the function is monotonic.
     """
+    from scipy.optimize import brentq
+
     avail = p[0] + P[0] - k[0] - M_N  # E' + T_N
     Q0 = p[1:] + P[1:] - k[1:]
 
@@ -258,6 +263,41 @@ def forward_2to3_lab(rng, E0, m_l, M_N, m_V, x_range=(0.05, 0.95)):
     raise RuntimeError("could not build a forward configuration")
 
 
+def small_t_2to3_lab(rng, E0, m_l, M_N, m_V, QT):
+    """Forward l N -> l N V point whose nuclear recoil has transverse momentum ``QT``
+    (MeV), reaching down to t ~ t_min: V as in :func:`forward_2to3_lab`, final
+    lepton p'_T = -k_T - Q_T, p'_z from energy conservation (recoil exact).
+    These are the points where the amplitude is most sensitive to rounding.
+    Returns (p, P, pp, Pp, k)."""
+    from scipy.optimize import brentq
+
+    p, P = _lab_frame(E0, m_l, M_N)
+    th0 = max(m_l, m_V) / E0
+    for _ in range(1000):
+        EV = rng.uniform(0.05, 0.95) * E0
+        if EV <= m_V:
+            continue
+        thk = th0 * 10 ** rng.uniform(-1.5, 1.0)
+        k = vec4(m_V, math.sqrt(EV * EV - m_V * m_V) * direction(math.cos(thk), rng.uniform(0, 2 * math.pi)))
+        phi = rng.uniform(0, 2 * math.pi)
+        ppT = -k[1:3] - QT * np.array([math.cos(phi), math.sin(phi)])
+        avail = p[0] + P[0] - k[0]
+        pT2 = ppT @ ppT
+
+        def f(y):
+            Qz = p[3] - k[3] - y
+            return math.sqrt(y * y + m_l * m_l + pT2) + math.sqrt(M_N * M_N + QT * QT + Qz * Qz) - avail
+
+        ymax = math.sqrt(max((avail - M_N) ** 2 - m_l * m_l - pT2, 0.0))
+        if ymax == 0.0 or f(0.0) > 0 or f(ymax) < 0:
+            continue
+        y = brentq(f, 0.0, ymax, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
+        pp = vec4(m_l, [ppT[0], ppT[1], y])
+        Pp = vec4(M_N, p[1:] - k[1:] - pp[1:])
+        return p, P, pp, Pp, k
+    raise RuntimeError("could not build a small-t configuration")
+
+
 def pair_momenta(k, m_chi, cos_theta, phi, m_k=None):
     """chi(k1), chibar(k2) from k (invariant mass ``m_k``, computed from k if not
     given) with chi direction (cos_theta, phi) in the pair rest frame (axes
@@ -291,5 +331,5 @@ __all__ = [
     "mdot", "onshell_dot", "onshell_dot_v", "momentum_transfer_t", "kallen",
     "two_body_momentum", "vec4", "direction", "boost_from_rest", "boost_matrix",
     "rotation_matrix", "random_lorentz", "random_2to3_lab", "solve_final_lepton",
-    "forward_2to3_lab", "pair_momenta", "random_2to4_lab",
+    "forward_2to3_lab", "small_t_2to3_lab", "pair_momenta", "random_2to4_lab",
 ]
