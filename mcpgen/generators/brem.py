@@ -34,7 +34,11 @@ from ..sources.materials import Material
 from . import brem_kernels as K
 
 PARTICLE_NAMES = ("l", "N", "l'", "N'", "gamma*", "chi", "chibar")
-METHODS = {"iww": K.METHOD_IWW, "ww": K.METHOD_WW}
+VECTOR_NAMES = ("l", "N", "l'", "N'", "V")
+METHODS = {"iww": K.METHOD_IWW, "ww": K.METHOD_WW, "etl": K.METHOD_ETL}
+FINAL_STATES = {"pair": K.MODE_PAIR, "vector": K.MODE_VECTOR}
+#: PDG-style id of an invisible massive vector (dark photon), Pythia's hidden-valley gamma_v
+VECTOR_PDGID = 4900022
 SOURCES = ("fixed", "target")
 
 
@@ -45,9 +49,10 @@ class BremSetup:
     beam: str                      #: "e-", "e+", "mu-", "mu+"
     energy: float                  #: beam energy E0 (MeV)
     material: Material
-    m_chi: float                   #: MCP mass (MeV)
-    x_min: float                   #: generator threshold on (E_chi + E_chibar)/E0
+    m_chi: float                   #: MCP mass (MeV); for final_state "vector" the mass m_V of V
+    x_min: float                   #: generator threshold on (E_chi + E_chibar)/E0 (or E_V/E0)
     method: str = "iww"
+    final_state: str = "pair"      #: "pair": gamma* -> chi chibar (2 -> 4); "vector": on-shell V (2 -> 3)
     source: str = "fixed"          #: "fixed": beam energy E0 at one point; "target": thick target
     length: float = 0.0            #: target length (mm), source "target"
     electron_length: str = "tsai"  #: e+-: "tsai" or "x0"
@@ -60,6 +65,9 @@ class BremSetup:
         if self.method not in METHODS:
             raise ConfigError(f"unknown method {self.method!r}; allowed: {', '.join(METHODS)}",
                               key="method")
+        if self.final_state not in FINAL_STATES:
+            raise ConfigError(f"unknown final state {self.final_state!r}; allowed: "
+                              f"{', '.join(FINAL_STATES)}", key="final_state")
         if self.source not in SOURCES:
             raise ConfigError(f"unknown source {self.source!r}; allowed: {', '.join(SOURCES)}",
                               key="source")
@@ -88,7 +96,9 @@ class BremSetup:
 
     @property
     def mass_limit(self) -> float:
-        """Largest m_chi that can be produced: 2 m_chi < E0 - m_l."""
+        """Largest mass that can be produced: 2 m_chi < E0 - m_l (pair) or m_V < E0 - m_l."""
+        if self.final_state == "vector":
+            return self.energy - self.lepton_mass
         return 0.5 * (self.energy - self.lepton_mass)
 
     @property
@@ -121,6 +131,8 @@ class BremSetup:
         par[K.P_INEL] = 1.0 if self.inelastic else 0.0
         par[K.P_A2], par[K.P_AP2], par[K.P_D] = a2, ap2, d
         par[K.P_CONV] = INV_MEV2_TO_PB
+        par[K.P_MODE] = FINAL_STATES[self.final_state]
+        par[K.P_MV] = self.m_chi if self.final_state == "vector" else 0.0
         return par
 
 
@@ -168,9 +180,10 @@ class BremGenerator:
         self.map = vegas.AdaptiveMap([[0.0, 1.0]] * K.N_DIM, ninc=self.ninc)
         w = np.empty(n_points)
         for it in range(iterations):
-            y = _rng.block_rng(self.seed, "train", it).random((n_points, K.N_DIM))
+            u = _rng.block_rng(self.seed, "train", it).random((n_points, K.N_DIM + K.N_AUX))
+            y = np.ascontiguousarray(u[:, :K.N_DIM])
             x, jac = self._mapped(y)
-            K.brem_weights(x, self._par, w)
+            K.brem_weights(x, np.ascontiguousarray(u[:, K.N_DIM:]), self._par, w)
             f = w * jac
             if not np.any(f > 0):
                 raise ConfigError(
@@ -188,10 +201,11 @@ class BremGenerator:
         nz = 0
         samples = []
         for b, size in _rng.block_sizes(n_points):
-            y = _rng.block_rng(self.seed, "integrate", b).random((size, K.N_DIM))
+            u = _rng.block_rng(self.seed, "integrate", b).random((size, K.N_DIM + K.N_AUX))
+            y = np.ascontiguousarray(u[:, :K.N_DIM])
             x, jac = self._mapped(y)
             w = np.empty(size)
-            K.brem_weights(x, self._par, w)
+            K.brem_weights(x, np.ascontiguousarray(u[:, K.N_DIM:]), self._par, w)
             f = w * jac
             s1 += f.sum()
             s2 += (f * f).sum()
@@ -304,15 +318,26 @@ class BremGenerator:
         lep = LEPTONS[s.beam][0]
         nuc = nucleus_pdgid(s.material.Z, s.material.A)
         M = nucleus_mass(s.material.Z, s.material.A)
-        k = len(PARTICLE_NAMES)
-        pdg = np.tile(np.array([lep, nuc, lep, nuc, 22, CHI_PDGID, -CHI_PDGID], np.int32), (n, 1))
-        status = np.tile(np.array([STATUS_INCOMING, STATUS_INCOMING, STATUS_FINAL, STATUS_FINAL,
-                                   STATUS_DECAYED, STATUS_FINAL, STATUS_FINAL], np.int32), (n, 1))
-        mass = np.tile(np.array([s.lepton_mass, M, s.lepton_mass, M, 0.0, s.m_chi, s.m_chi]), (n, 1))
-        mass[:, 4] = np.sqrt(np.maximum(E[:, 4] ** 2 - px[:, 4] ** 2 - py[:, 4] ** 2 - pz[:, 4] ** 2, 0.0))
+        if s.final_state == "vector":
+            names = VECTOR_NAMES
+            ids = [lep, nuc, lep, nuc, VECTOR_PDGID]
+            st = [STATUS_INCOMING, STATUS_INCOMING, STATUS_FINAL, STATUS_FINAL, STATUS_FINAL]
+            masses = [s.lepton_mass, M, s.lepton_mass, M, s.m_chi]
+        else:
+            names = PARTICLE_NAMES
+            ids = [lep, nuc, lep, nuc, 22, CHI_PDGID, -CHI_PDGID]
+            st = [STATUS_INCOMING, STATUS_INCOMING, STATUS_FINAL, STATUS_FINAL, STATUS_DECAYED,
+                  STATUS_FINAL, STATUS_FINAL]
+            masses = [s.lepton_mass, M, s.lepton_mass, M, 0.0, s.m_chi, s.m_chi]
+        k = len(names)
+        E, px, py, pz = (np.ascontiguousarray(a[:, :k]) for a in (E, px, py, pz))
+        pdg = np.tile(np.array(ids, np.int32), (n, 1))
+        status = np.tile(np.array(st, np.int32), (n, 1))
+        mass = np.tile(np.array(masses), (n, 1))
+        if s.final_state == "pair":
+            mass[:, 4] = np.sqrt(np.maximum(E[:, 4] ** 2 - px[:, 4] ** 2 - py[:, 4] ** 2 - pz[:, 4] ** 2, 0.0))
         return EventBatch(weight=weight, pdgid=pdg, status=status, px=px, py=py, pz=pz, E=E,
-                          mass=mass, vx=np.zeros(n), vy=np.zeros(n), vz=vz, E_beam=eb,
-                          names=PARTICLE_NAMES)
+                          mass=mass, vx=np.zeros(n), vy=np.zeros(n), vz=vz, E_beam=eb, names=names)
 
 
 def _unweighting_threshold(f: np.ndarray, fraction: float) -> float:

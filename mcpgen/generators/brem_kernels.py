@@ -42,14 +42,21 @@ import numpy as np
 from .._jit import jit
 from ..constants import ALPHA
 from ..physics.formfactors import g2_kernel
+from ..physics.etl_amplitude import msq_2to3, msq_2to4
 from ..physics.pair import pair_density_kernel, transverse_costheta_kernel
 from .kinematics import orthonormal_basis, two_body_decay
 
 # parameter vector layout
 P_E0, P_ML, P_MN, P_Z, P_A, P_MCHI, P_XMIN, P_METHOD, P_SRC, P_L, P_X0, P_DEDX, \
-    P_INEL, P_A2, P_AP2, P_D, P_CONV = range(17)
-N_PAR = 17
-METHOD_IWW, METHOD_WW = 0, 1
+    P_INEL, P_A2, P_AP2, P_D, P_CONV, P_MODE, P_MV = range(19)
+N_PAR = 19
+METHOD_IWW, METHOD_WW, METHOD_ETL = 0, 1, 2
+#: final states: chi chibar pair through gamma* (2 -> 4), or an on-shell vector V (2 -> 3)
+MODE_PAIR, MODE_VECTOR = 0, 1
+#: ETL: sampled t range [t_lo, t_lo + T_HI_FACTOR (k^2 + m_l^2)], t_lo the exact kinematic
+#: minimum for the point's (x, theta, k^2); above ~(k^2 + m_l^2) the integrand falls like
+#: 1/t^2 (WW's t_max), so the truncation is O(1/T_HI_FACTOR) of one unit of ln t in chi
+T_HI_FACTOR = 1.0e4
 SRC_FIXED, SRC_MUON, SRC_E_TSAI, SRC_E_X0 = 0, 1, 2, 3
 #: number of VEGAS dimensions and of auxiliary uniforms per event
 N_DIM = 6
@@ -63,7 +70,12 @@ _A3 = ALPHA ** 3
 
 @jit
 def _point(y, par, v):
-    """Weight (pb per unit length, eps = 1) of one point; fills v[0:6] = z, E, k2, 1-x, u, t."""
+    """Weight (pb per unit length, eps = 1) of one point; fills v[0:6] = z, E, k2, 1-x, u, t.
+
+    For the ETL method it returns 1 for a point inside the sampled region (0
+    outside) and stores the product of the Jacobians and the source weight in
+    v[6]; the weight itself needs the full momenta (:func:`_point_etl`).
+    """
     E0 = par[P_E0]
     ml = par[P_ML]
     mchi = par[P_MCHI]
@@ -93,14 +105,20 @@ def _point(y, par, v):
     v[1] = E
     if E <= ml:
         return 0.0
-    # --- pair mass^2
-    k2lo = 4.0 * mchi * mchi
-    k2hi = (E - ml) * (E - ml)
-    if k2hi <= k2lo:
-        return 0.0
-    lk = math.log(k2hi / k2lo)
-    k2 = k2lo * math.exp(lk * y[2])
-    jac = k2 * lk
+    # --- pair mass^2 (vector mode: fixed k^2 = m_V^2)
+    if int(par[P_MODE]) == MODE_VECTOR:
+        k2 = par[P_MV] * par[P_MV]
+        if k2 >= (E - ml) * (E - ml):
+            return 0.0
+        jac = 1.0
+    else:
+        k2lo = 4.0 * mchi * mchi
+        k2hi = (E - ml) * (E - ml)
+        if k2hi <= k2lo:
+            return 0.0
+        lk = math.log(k2hi / k2lo)
+        k2 = k2lo * math.exp(lk * y[2])
+        jac = k2 * lk
     m = math.sqrt(k2)
     # --- energy fraction x = E_pair / E, sampled as 1 - x
     xa = max(par[P_XMIN] * E0 / E, m / E)
@@ -130,16 +148,36 @@ def _point(y, par, v):
     # cos(theta) in [-1, 1] analytic (physics.ww.ww_dsigma_dx_physical_kernel)
     ut = -2.0 * x * E * E * u - U0
     # --- momentum transfer t
-    if int(par[P_METHOD]) == METHOD_WW:
-        tmin = ut * ut / (4.0 * E * E * omx * omx)
-    else:
+    method = int(par[P_METHOD])
+    if method == METHOD_IWW:
         tmin = k2 * k2 / (4.0 * E * E)
-    tmax = k2 + ml * ml
+        tmax = k2 + ml * ml
+    elif method == METHOD_WW:
+        tmin = ut * ut / (4.0 * E * E * omx * omx)
+        tmax = k2 + ml * ml
+    else:
+        kk2 = x * x * E * E - k2
+        if kk2 <= 0.0:
+            return 0.0
+        kab = math.sqrt(kk2)
+        C0 = _cos_gamma_c0(E, ml, k2, x, omx, kab, u)
+        M = par[P_MN]
+        if 2.0 * M * (E * omx - ml) < C0:
+            return 0.0
+        q = _q_min(E, ml, M, omx, C0, _stable_R(E, ml, k2, x, omx, kab, u))
+        if q <= 0.0:
+            return 0.0
+        T = q * q / (math.sqrt(M * M + q * q) + M)
+        tmin = (q - T) * (q + T)
+        tmax = tmin + T_HI_FACTOR * (k2 + ml * ml)
     if tmax <= tmin:
         return 0.0
     lt = math.log(tmax / tmin)
     t = tmin * math.exp(lt * y[5])
     v[5] = t
+    if method == METHOD_ETL:
+        v[6] = jac * t * lt * wsrc  # Jacobians of k^2, 1 - x, u, t and the source weight
+        return 1.0
     flux_integrand = (1.0 - tmin / t) * g2_kernel(
         t, par[P_Z], par[P_A2], par[P_AP2], par[P_D], par[P_INEL] > 0.5) * lt
     # --- WW double differential without chi (physics-notes sec. 1)
@@ -161,9 +199,9 @@ def _point(y, par, v):
         return 0.0
     if _cos_gamma(E, ml, M, k2, x, omx, kabs, u, t, C0) < -1.0:
         return 0.0
-    wt = ww * flux_integrand * pair_density_kernel(k2, mchi) * jac * wsrc * par[P_CONV]
-    if wt > 0.0:
-        v[6] = 1.0
+    wt = ww * flux_integrand * jac * wsrc * par[P_CONV]
+    if int(par[P_MODE]) == MODE_PAIR:
+        wt *= pair_density_kernel(k2, mchi)
     return wt
 
 
@@ -202,7 +240,32 @@ def _cos_gamma(E, ml, M, k2, x, omx, kabs, u, t, C0):
 
 
 @jit
-def _recoil(E, ml, M, k2, x, omx, u, phiV, t, phiq, mom):
+def _q_min(E, ml, M, omx, C0, R):
+    """Smallest recoil momentum q (cos gamma = 1): root of
+    h(q) = C0 + 2 E (1-x) T - T^2 + q^2 - 2 R q,  T = q^2/(sqrt(M^2 + q^2) + M).
+    Start from the stable root of q^2 - 2 R q + C0 (T -> 0) and refine by Newton.
+    Returns -1 if there is no root (kinematically forbidden point).
+    """
+    disc = R * R - C0
+    q = C0 / (R + math.sqrt(disc)) if disc > 0.0 else R
+    Eo = E * omx
+    for _ in range(50):
+        s = math.sqrt(M * M + q * q)
+        T = q * q / (s + M)
+        Tp = q / s
+        h = C0 + 2.0 * Eo * T - T * T + q * q - 2.0 * R * q
+        dh = 2.0 * Eo * Tp - 2.0 * T * Tp + 2.0 * q - 2.0 * R
+        if dh >= 0.0:
+            return -1.0
+        dq = h / dh
+        q -= dq
+        if abs(dq) <= 1e-14 * q:
+            return q
+    return q if abs(h) <= 1e-9 * C0 else -1.0
+
+
+@jit
+def _recoil(E, ml, M, k2, x, omx, u, phiV, t, phiq, mom, allow_raise):
     """Build l(0), N(1), l'(2), N'(3), gamma*(4) four-momenta; returns False if impossible.
 
     With R = p - k (beam minus gamma* three-momentum), the nucleus recoil
@@ -229,16 +292,14 @@ def _recoil(E, ml, M, k2, x, omx, u, phiV, t, phiq, mom):
     q = math.sqrt(t + T * T)
     cg = (C0 + 2.0 * Eo * T - T * T + q * q) / (2.0 * R * q)
     if cg > 1.0:
-        # raise q to the kinematic minimum: h(q) = D(q) - 2 R q = 0
-        for _ in range(30):
-            T = q * q / (math.sqrt(M * M + q * q) + M)
-            Tp = q / math.sqrt(M * M + q * q)
-            h = C0 + 2.0 * Eo * T - T * T + q * q - 2.0 * R * q
-            dh = 2.0 * Eo * Tp - 2.0 * T * Tp + 2.0 * q - 2.0 * R
-            dq = h / dh
-            q -= dq
-            if abs(dq) <= 1e-13 * q:
-                break
+        # below the kinematic minimum: the WW methods raise q to it (their flux ignores
+        # the angle dependence of t_min); ETL samples t >= t_min, so only rounding lands here
+        if not allow_raise and cg > 1.0 + 1e-9:
+            return False
+        qm = _q_min(E, ml, M, omx, C0, R)
+        if qm <= 0.0:
+            return False
+        q = qm
         T = q * q / (math.sqrt(M * M + q * q) + M)
         cg = 1.0
     elif cg < -1.0:
@@ -280,12 +341,77 @@ def _recoil(E, ml, M, k2, x, omx, u, phiV, t, phiq, mom):
     return True
 
 
+@jit
+def _decay_pair(mom, k2, mchi, rc, rphi):
+    """chi chibar from gamma* = mom[4] in its rest frame (helicity axis = gamma* direction),
+    cos(theta*) from the transverse density; returns that density f(c) (normalised on [-1, 1])."""
+    kv = mom[4]
+    kab = math.sqrt(kv[1] * kv[1] + kv[2] * kv[2] + kv[3] * kv[3])
+    beta2 = 1.0 - 4.0 * mchi * mchi / k2
+    ct = transverse_costheta_kernel(rc, beta2)
+    two_body_decay(kv, mchi, mchi, ct, 2.0 * math.pi * rphi, kv[1] / kab, kv[2] / kab,
+                   kv[3] / kab, mom[5], mom[6])
+    a = 2.0 - beta2
+    return (a + beta2 * ct * ct) / (2.0 * a + 2.0 * beta2 / 3.0)
+
+
+_TWO_PI = 2.0 * math.pi
+#: constant of the exact phase space in the sampled variables (see _point_etl)
+_PS3 = 1.0 / (16.0 * _TWO_PI ** 5)
+
+
+@jit
+def _point_etl(y, rs, par, v, mom):
+    """Exact tree-level weight (pb per unit length, eps = 1) of one point; fills ``mom``.
+
+    Flux factor 4 M |p| (nucleus at rest).  In the sampled variables the exact
+    three-body phase space is (derivation in docs: integrate d^3p' with the
+    momentum delta, the energy delta in cos(gamma) = angle(q, p - k) with
+    dE_l'/dcos(gamma) = -R q/E_l', and q dq = (1 + T/M) dt/2 with E_N' = M + T):
+        dPhi_3 = |k| dE_V dcos(theta) dphi_V dt dphi_q / (16 (2 pi)^5 M R),
+    and the pair adds dk^2/(2 pi) x dPhi_2 = dk^2/(2 pi) x beta dOmega*/(32 pi^2).
+    The azimuths are uniform (volume (2 pi)^2) and Omega* has density f(c)/(2 pi).
+    """
+    s0 = _point(y, par, v)
+    if s0 <= 0.0:
+        return 0.0
+    ml = par[P_ML]
+    M = par[P_MN]
+    E = v[1]
+    k2 = v[2]
+    omx = v[3]
+    x = 1.0 - omx
+    t = v[5]
+    ok = _recoil(E, ml, M, k2, x, omx, v[4], _TWO_PI * rs[0], t, _TWO_PI * rs[1], mom, False)
+    if not ok:
+        return 0.0
+    G2 = g2_kernel(t, par[P_Z], par[P_A2], par[P_AP2], par[P_D], par[P_INEL] > 0.5)
+    pabs = math.sqrt(E * E - ml * ml)
+    kabs = math.sqrt(x * x * E * E - k2)
+    R = _stable_R(E, ml, k2, x, omx, kabs, v[4])
+    ps = _PS3 * kabs * E / (M * R) * _TWO_PI * _TWO_PI / (4.0 * M * pabs)
+    if int(par[P_MODE]) == MODE_VECTOR:
+        msq = msq_2to3(mom[0], mom[1], mom[2], mom[3], mom[4], ml, M, par[P_MV], G2)
+    else:
+        mchi = par[P_MCHI]
+        f = _decay_pair(mom, k2, mchi, rs[2], rs[3])
+        msq = msq_2to4(mom[0], mom[1], mom[2], mom[3], mom[5], mom[6], ml, M, mchi, G2)
+        beta = math.sqrt(1.0 - 4.0 * mchi * mchi / k2)
+        ps *= beta / (32.0 * math.pi * math.pi) * _TWO_PI / f / _TWO_PI
+    return msq * ps * v[6] * par[P_CONV]
+
+
 @jit(nogil=True)
-def brem_weights(ys, par, out):
+def brem_weights(ys, rs, par, out):
     """Weights of many points (training / integration)."""
     v = np.empty(N_VAR)
+    mom = np.empty((7, 4))
+    etl = int(par[P_METHOD]) == METHOD_ETL
     for i in range(ys.shape[0]):
-        out[i] = _point(ys[i], par, v)
+        if etl:
+            out[i] = _point_etl(ys[i], rs[i], par, v, mom)
+        else:
+            out[i] = _point(ys[i], par, v)
 
 
 @jit(nogil=True)
@@ -299,18 +425,20 @@ def brem_events(ys, jac, rs, par, w_max, unweighted, start, out_w, out_E, out_px
     outputs are full; ``out_idx`` receives the index of each kept point.
     Returns (number kept, number of points consumed).
 
-    Columns of the (n, 7) momentum outputs: l, N, l', N', gamma*, chi, chibar.
+    Columns of the (n, 7) momentum outputs: l, N, l', N', gamma* (or V), chi, chibar.
     ``rs`` holds N_AUX uniforms per point: phi of gamma*, phi of the recoil,
     cos(theta*) and phi* of chi in the pair rest frame (helicity frame,
-    transverse gamma* polarisation) and the unweighting draw.  Points whose
-    exact kinematics is impossible have weight 0.
+    transverse gamma* polarisation for the WW methods; ETL weights carry the
+    exact angular correlations) and the unweighting draw.  Points whose exact
+    kinematics is impossible have weight 0.
     """
     v = np.empty(N_VAR)
-    mom = np.empty((7, 4))
+    mom = np.zeros((7, 4))
     ml = par[P_ML]
     M = par[P_MN]
     mchi = par[P_MCHI]
-    two_pi = 2.0 * math.pi
+    etl = int(par[P_METHOD]) == METHOD_ETL
+    pair = int(par[P_MODE]) == MODE_PAIR
     cap = out_w.shape[0]
     j = start
     used = 0
@@ -318,30 +446,28 @@ def brem_events(ys, jac, rs, par, w_max, unweighted, start, out_w, out_E, out_px
         if j >= cap:
             break
         used = i + 1
-        w = _point(ys[i], par, v) * jac[i]
+        if etl:
+            w = _point_etl(ys[i], rs[i], par, v, mom) * jac[i]
+        else:
+            w = _point(ys[i], par, v) * jac[i]
         if w <= 0.0:
             continue
         if unweighted:
             if rs[i, 4] * w_max >= w:
                 continue
             w = max(w, w_max)
-        E = v[1]
-        k2 = v[2]
-        omx = v[3]
-        ok = _recoil(E, ml, M, k2, 1.0 - omx, omx, v[4], two_pi * rs[i, 0], v[5],
-                     two_pi * rs[i, 1], mom)
-        if not ok:
-            continue
-        kv = mom[4]
-        kab = math.sqrt(kv[1] * kv[1] + kv[2] * kv[2] + kv[3] * kv[3])
-        beta2 = 1.0 - 4.0 * mchi * mchi / k2
-        ct = transverse_costheta_kernel(rs[i, 2], beta2)
-        two_body_decay(kv, mchi, mchi, ct, two_pi * rs[i, 3], kv[1] / kab, kv[2] / kab,
-                       kv[3] / kab, mom[5], mom[6])
+        if not etl:
+            omx = v[3]
+            ok = _recoil(v[1], ml, M, v[2], 1.0 - omx, omx, v[4], _TWO_PI * rs[i, 0], v[5],
+                         _TWO_PI * rs[i, 1], mom, True)
+            if not ok:
+                continue
+            if pair:
+                _decay_pair(mom, v[2], mchi, rs[i, 2], rs[i, 3])
         out_w[j] = w
         out_idx[j] = i
         out_vz[j] = v[0]
-        out_eb[j] = E
+        out_eb[j] = v[1]
         for p in range(7):
             out_E[j, p] = mom[p, 0]
             out_px[j, p] = mom[p, 1]
