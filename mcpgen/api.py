@@ -27,34 +27,47 @@ from .sources.materials import get_material
 
 
 # --------------------------------------------------------------------------- xsec
-def xsec(process: str = "brem", *, beam: str, energy: float, target: str, mass: float,
-         xmin: float = 0.5, method: str = "iww", eps: float = 1.0, seed: int = 1,
-         points: int = 400_000, train_points: int = 20_000, train_iterations: int = 8) -> dict:
-    """Cross section (pb) of l N -> l N chi chibar with (E_chi + E_chibar)/E0 >= xmin.
+PROCESSES = {
+    "brem": "pair",        # l N -> l N gamma* (-> chi chibar), mass = m_chi
+    "darkphoton": "vector",  # l N -> l N A' (on-shell, invisible), mass = m_A'
+}
+#: smallest x_min accepted by the sampler; the kernels also require E_V >= m_V
+_FULL_RANGE = 1e-12
 
-    The beam has energy ``energy`` at a single point of a ``target`` nucleus (no
-    target thickness).  Returns a dict with ``sigma_pb`` and ``sigma_err_pb``
-    (statistical MC error) at the given ``eps`` (default 1).
+
+def xsec(process: str = "brem", *, beam: str, energy: float, target: str, mass: float,
+         xmin: float | None = None, method: str = "etl", eps: float = 1.0, seed: int = 1,
+         points: int = 400_000, train_points: int = 20_000, train_iterations: int = 8) -> dict:
+    """Total cross section (pb) for a lepton beam of fixed ``energy`` on one ``target`` nucleus.
+
+    ``process="brem"``: l N -> l N chi chibar with m_chi = ``mass`` and
+    (E_chi + E_chibar)/E0 >= ``xmin``; ``process="darkphoton"``: l N -> l N A' with
+    m_A' = ``mass`` and E_A'/E0 >= ``xmin``.  ``xmin=None`` takes the full
+    kinematic range.  ``method``: "etl" (exact tree level, default), "ww", "iww".
+    Returns a dict with ``sigma_pb`` and ``sigma_err_pb`` (statistical MC error)
+    at the given ``eps`` (sigma scales as eps^2).
     """
-    if process != "brem":
-        raise ConfigError(f"unknown process {process!r}; allowed: brem", key="process")
+    if process not in PROCESSES:
+        raise ConfigError(f"unknown process {process!r}; allowed: {', '.join(PROCESSES)}", key="process")
     if not eps > 0:
         raise ConfigError(f"eps = {eps} must be > 0", key="eps")
-    if not points > 0:
-        raise ConfigError(f"points = {points} must be > 0", key="points")
+    if not points > 1:
+        raise ConfigError(f"points = {points} must be > 1", key="points")
     try:
         material = get_material(target)
     except ValueError as e:
         raise ConfigError(str(e), key="target") from None
+    x_min = _FULL_RANGE if xmin is None else float(xmin)
     setup = BremSetup(beam=beam, energy=float(energy), material=material, m_chi=float(mass),
-                      x_min=float(xmin), method=method, source="fixed")
+                      x_min=x_min, method=method, source="fixed", final_state=PROCESSES[process])
     gen = BremGenerator(setup, seed=seed)
     gen.train(train_points, train_iterations)
     res = gen.integrate(points)
     return {
         "process": process, "method": method, "beam": beam, "energy_GeV": energy / 1000.0,
-        "target": target, "Z": material.Z, "A": material.A, "m_chi_MeV": mass, "x_min": xmin,
-        "eps": eps, "sigma_pb": res.sigma_pb * eps**2, "sigma_err_pb": res.sigma_err_pb * eps**2,
+        "target": target, "Z": material.Z, "A": material.A, "mass_MeV": mass,
+        "x_min": None if xmin is None else x_min, "eps": eps,
+        "sigma_pb": res.sigma_pb * eps**2, "sigma_err_pb": res.sigma_err_pb * eps**2,
         "points": res.n_points, "seed": seed, "unweighting_efficiency": res.efficiency,
     }
 

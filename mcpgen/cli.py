@@ -1,7 +1,8 @@
 """Command line of mcpgen.
 
   mcpgen run STEERING [--out DIR] [--events N] [--seed S] [--workers N]
-  mcpgen xsec --process brem --beam mu- --energy 160 --target Pb --mass 100 --xmin 0.5 [--method iww|ww] [--json]
+  mcpgen xsec --process brem|darkphoton --beam mu- --energy 160 --target Pb --mass 100 [--xmin 0.5]
+              [--method etl|ww|iww] [--eps 1e-4] [--json]
   mcpgen bench [--events N]
 
 Units: energies are in GeV and masses in MeV unless a unit is attached, e.g.
@@ -41,16 +42,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
     x = sub.add_parser("xsec", help="total cross section at eps = 1",
-                       description="Cross section of l N -> l N chi chibar for a beam of fixed energy on one "
-                                   "nucleus, with (E_chi + E_chibar)/E0 >= XMIN; prints sigma and its MC "
-                                   "error in pb at eps = 1 (or --eps).", epilog=UNITS_HELP)
-    x.add_argument("--process", default="brem", help="process (allowed: brem)")
+                       description="Cross section for a lepton beam of fixed energy on one nucleus: "
+                                   "'brem' is l N -> l N chi chibar with (E_chi + E_chibar)/E0 >= XMIN and "
+                                   "MASS = m_chi; 'darkphoton' is l N -> l N A' (on-shell A') with "
+                                   "E_A'/E0 >= XMIN and MASS = m_A'.  Prints sigma and its MC error in pb "
+                                   "at eps = 1 (or --eps).", epilog=UNITS_HELP)
+    x.add_argument("--process", default="brem", help="brem (default) or darkphoton")
     x.add_argument("--beam", required=True, help="beam lepton: e-, e+, mu-, mu+")
     x.add_argument("--energy", required=True, help="beam energy (GeV unless a unit is given)")
     x.add_argument("--target", required=True, help="target material (Pb, W, Al, Fe, Cu, C, Si)")
-    x.add_argument("--mass", required=True, help="m_chi (MeV unless a unit is given)")
-    x.add_argument("--xmin", default="0.5", help="minimal energy fraction of the pair (default 0.5)")
-    x.add_argument("--method", default="iww", help="iww (seed 001 eq. 8-10) or ww (exact t_min)")
+    x.add_argument("--mass", required=True, help="m_chi, or m_A' for darkphoton (MeV unless a unit is given)")
+    x.add_argument("--xmin", default=None, help="minimal energy fraction of the pair / A' "
+                                                "(default: the full kinematic range)")
+    x.add_argument("--method", default="etl", help="etl (exact tree level, default), ww (Weizsaecker-"
+                                                   "Williams, exact t_min) or iww (seed 001 eqs. 8-10)")
     x.add_argument("--eps", default="1", help="millicharge eps (sigma scales as eps^2; default 1)")
     x.add_argument("--points", type=int, default=400_000, help="MC points for the integral")
     x.add_argument("--seed", type=int, default=1)
@@ -78,13 +83,15 @@ def _cmd_xsec(a) -> int:
     energy = parse_quantity(a.energy, "energy", default_unit="GeV", key="--energy")
     mass = parse_quantity(a.mass, "mass", default_unit="MeV", key="--mass")
     res = xsec(a.process, beam=a.beam, energy=energy, target=a.target, mass=mass,
-               xmin=_float(a.xmin, "--xmin"), method=a.method, eps=_float(a.eps, "--eps"),
-               seed=a.seed, points=a.points)
+               xmin=None if a.xmin is None else _float(a.xmin, "--xmin"), method=a.method,
+               eps=_float(a.eps, "--eps"), seed=a.seed, points=a.points)
     if a.json:
         print(json.dumps(res))
     else:
-        print(f"sigma({a.beam} {a.target} -> {a.beam} {a.target} chi chibar; {res['energy_GeV']:g} GeV, "
-              f"m_chi = {res['m_chi_MeV']:g} MeV, x >= {res['x_min']:g}, {res['method']}, eps = {res['eps']:g})"
+        final = "A'" if a.process == "darkphoton" else "chi chibar"
+        xr = "full x range" if res["x_min"] is None else f"x >= {res['x_min']:g}"
+        print(f"sigma({a.beam} {a.target} -> {a.beam} {a.target} {final}; {res['energy_GeV']:g} GeV, "
+              f"m = {res['mass_MeV']:g} MeV, {xr}, {res['method']}, eps = {res['eps']:g})"
               f" = {res['sigma_pb']:.6g} +- {res['sigma_err_pb']:.2g} pb")
     return 0
 

@@ -27,7 +27,7 @@ from .units import (check_keys, check_range, get_bool, get_float, get_int,
 
 BEAMS = tuple(LEPTONS)                     # "e-", "e+", "mu-", "mu+"
 PROCESSES = ("brem",)
-METHODS = ("iww", "ww")
+METHODS = ("etl", "iww", "ww")
 ELECTRON_LENGTHS = ("tsai", "x0")
 LIMIT_METHODS = ("poisson", "feldman-cousins")
 #: confidence levels with tabulated Feldman-Cousins upper limits
@@ -60,7 +60,7 @@ energies/masses `eV keV MeV GeV TeV` (`"160 GeV"`), lengths `um mm cm m` or
 | `run.train_iterations` | integer >= 1 | `8` | VEGAS training iterations |
 | `run.integrate_events` | integer > 0 | `200000` | points used for the cross section |
 | `physics.process` | string | `"brem"` | production process; allowed: `"brem"` |
-| `physics.method` | string | `"iww"` | cross-section method; allowed: `"iww"`, `"ww"` |
+| `physics.method` | string | `"etl"` | cross-section method: `"etl"` exact tree level (default), `"ww"` Weizsaecker-Williams with the exact t_min, `"iww"` improved WW of seed 001 eqs. 8-10 |
 | `physics.eps` | number | `1.0` | reference eps of the stored weights, `0 < eps <= 1` |
 | `physics.masses` | array of masses | one of `masses`/`mass_scan` required | MCP masses (number = MeV), each > 0 |
 | `physics.mass_scan` | table `{min, max, points}` | | `points` (>= 2) log-spaced masses from `min` to `max` (number = MeV) |
@@ -102,7 +102,7 @@ class PhysicsConfig:
 
     masses: tuple            #: MeV, in the order given (mass_scan: increasing)
     process: str = "brem"
-    method: str = "iww"
+    method: str = "etl"
     eps: float = 1.0
     x_min: float | None = None   #: None: use each set-up's x_th
 
@@ -289,7 +289,7 @@ def _physics(t, file) -> PhysicsConfig:
     return PhysicsConfig(
         masses=tuple(masses),
         process=get_str(t, "process", default="brem", choices=PROCESSES, **kw),
-        method=get_str(t, "method", default="iww", choices=METHODS, **kw),
+        method=get_str(t, "method", default="etl", choices=METHODS, **kw),
         eps=get_float(t, "eps", default=1.0, gt=0.0, le=1.0, **kw),
         x_min=get_float(t, "x_min", default=None, gt=0.0, lt=1.0, **kw),
     )

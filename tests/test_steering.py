@@ -164,7 +164,7 @@ def test_good_file_base_units_and_defaults(tmp_path):
     assert s.run.name == "study" and s.run.seed == 1 and s.run.events == 100
     assert s.run.train_iterations == 8 and s.run.unweighted is False
     assert s.physics.masses == (10.0, 1000.0)
-    assert s.physics.method == "iww" and s.physics.x_min is None
+    assert s.physics.method == "etl" and s.physics.x_min is None
     (a,) = s.setups
     assert a.energy == 160000.0 and a.thickness == pytest.approx(40 * 5.612, rel=1e-4)
     assert a.material is get_material("Pb") and a.card.name == "NA64mu"
@@ -236,7 +236,7 @@ BAD = [
     ('masses = [10, "1 GeV"]', "mass_scan = {min = 1, max = 2, pionts = 2}",
      "physics.mass_scan.pionts", "did you mean 'points'?"),
     ("eps = 1.0", "eps = 1.0\nx_min = 0.6", "physics.x_min", "smallest set-up x_th"),
-    ("eps = 1.0", 'eps = 1.0\nmethod = "etl"', "physics.method", "'iww', 'ww'"),
+    ("eps = 1.0", 'eps = 1.0\nmethod = "eetl"', "physics.method", "did you mean 'etl'"),
     ('energy = "160 GeV"', 'energy = "160 GeX"', "setup[0].energy", "unknown unit 'GeX'"),
     ('energy = "160 GeV"', 'energy = true', "setup[0].energy", "expected a number"),
     ('thickness = "40 X0"', 'thickness = "22.5 cn"', "setup[0].thickness", "unknown unit 'cn'"),
