@@ -39,6 +39,33 @@ def _sampler(label, beam, energy, target, mass, method, n_events):
     return out
 
 
+def _etl(label, beam, energy, target, mass, n_events):
+    """Issue 3 figures: time to sigma_ETL at 0.1% statistical precision (training +
+    integration, after warm-up), and unweighted ETL events per second."""
+    from .generators.brem import BremGenerator, BremSetup
+    from .sources.materials import get_material
+
+    s = BremSetup(beam=beam, energy=energy, material=get_material(target), m_chi=mass, x_min=0.5,
+                  method="etl")
+    warm = BremGenerator(s, seed=1)
+    warm.train(2000, 2)
+    warm.integrate(10_000)
+    warm.generate(1000, unweighted=True)
+    g = BremGenerator(s, seed=2024)
+    t = time.perf_counter()
+    g.train()
+    t_train = time.perf_counter() - t
+    xs = g.integrate(rel_err=1e-3)
+    t_total = time.perf_counter() - t
+    g.generate(1000, unweighted=True)
+    t = time.perf_counter()
+    ev = g.generate(n_events, unweighted=True)
+    rate = len(ev) / (time.perf_counter() - t)
+    return {"label": label, "sigma_pb": xs.sigma_pb, "rel_err": xs.sigma_err_pb / xs.sigma_pb,
+            "points": xs.n_points, "train_s": t_train, "seconds_to_0.1pct": t_total,
+            "unweighted_events_per_s": rate, "unweighting_efficiency": xs.efficiency}
+
+
 def run_benchmarks(n_events: int = 1_000_000, stream=sys.stdout) -> dict:
     from .io.root import bench_root_write
 
@@ -54,6 +81,15 @@ def run_benchmarks(n_events: int = 1_000_000, stream=sys.stdout) -> dict:
         say(f"  {r['label']} [{r['method']}]: weighted {r['weighted_events_per_s']:.3g} ev/s, "
             f"unweighted {r['unweighted_events_per_s']:.3g} ev/s "
             f"(unweighting efficiency {r['unweighting_efficiency']:.2f})")
+    res["etl"] = []
+    for args in [("NA64mu 160 GeV mu- Pb, m_chi = 100 MeV", "mu-", 160e3, "Pb", 100.0),
+                 ("LDMX 8 GeV e- Al, m_chi = 10 MeV", "e-", 8e3, "Al", 10.0),
+                 ("NA64e 100 GeV e- Pb, m_chi = 100 MeV", "e-", 100e3, "Pb", 100.0)]:
+        r = _etl(*args, max(n_events // 5, 10_000))
+        res["etl"].append(r)
+        say(f"  ETL {r['label']}: sigma at {100 * r['rel_err']:.3f}% in {r['seconds_to_0.1pct']:.2f} s "
+            f"({r['points']} points, training {r['train_s']:.2f} s); unweighted "
+            f"{r['unweighted_events_per_s']:.3g} ev/s (efficiency {r['unweighting_efficiency']:.2f})")
     w = bench_root_write(n_events)
     res["root_write"] = w
     say(f"  ROOT writing ({w['compression']}): {w['payload_MB_per_s']:.1f} MB/s of event payload "

@@ -3,6 +3,7 @@
   mcpgen run STEERING [--out DIR] [--events N] [--seed S] [--workers N]
   mcpgen xsec --process brem|darkphoton --beam mu- --energy 160 --target Pb --mass 100 [--xmin 0.5]
               [--method etl|ww|iww] [--eps 1e-4] [--json]
+  mcpgen recast --darkphoton-limit LIMIT.csv STEERING_OR_CARD [--out DIR] [--masses M1,M2,...]
   mcpgen bench [--events N]
 
 Units: energies are in GeV and masses in MeV unless a unit is attached, e.g.
@@ -61,6 +62,19 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--seed", type=int, default=1)
     x.add_argument("--json", action="store_true", help="print one JSON object")
 
+    rc = sub.add_parser("recast", help="turn a dark-photon limit into an MCP limit (seed 001 eq. 20)",
+                        description="Recast a dark-photon limit eps_up(m_A') into the MCP limit for the same "
+                                    "target and missing-energy cut (seed 001 eqs. 18-20).  LIMIT.csv needs the "
+                                    "columns m_Aprime_MeV and eps_limit.  The m_chi points come from the "
+                                    "steering file (physics.masses) or from --masses; with a detector card and "
+                                    "no --masses, 30 points spanning the table.  Writes limits.csv and reach.png.",
+                        epilog=UNITS_HELP)
+    rc.add_argument("--darkphoton-limit", required=True, dest="limit", help="CSV dark-photon limit")
+    rc.add_argument("target", help="steering file, detector card name (na64mu, na64e, ldmx) or card path")
+    rc.add_argument("--out", default="results/recast", help="output folder (default: results/recast)")
+    rc.add_argument("--masses", help="comma-separated m_chi values (MeV unless a unit is given)")
+    rc.add_argument("--label", help="label of the curve")
+
     b = sub.add_parser("bench", help="measure generation and ROOT-writing speed")
     b.add_argument("--events", type=int, default=1_000_000, help="events per measurement")
     b.add_argument("--json", action="store_true")
@@ -108,6 +122,22 @@ def _cmd_run(a) -> int:
     return 0
 
 
+def _cmd_recast(a) -> int:
+    from .analysis.recast import recast
+    from .units import parse_quantity
+
+    masses = None
+    if a.masses:
+        masses = [parse_quantity(m.strip(), "mass", default_unit="MeV", key="--masses")
+                  for m in a.masses.split(",") if m.strip()]
+    rows = recast(a.limit, a.target, a.out, masses=masses, label=a.label)
+    print(f"mcpgen: wrote limits.csv and reach.png to {a.out}")
+    for r in rows:
+        lim = "no limit" if r.eps_limit != r.eps_limit else f"eps < {r.eps_limit:.3g}"
+        print(f"  {r.label:>10s}  m_chi = {r.m_chi:9.4g} MeV   {lim}")
+    return 0
+
+
 def _cmd_bench(a) -> int:
     from .bench import run_benchmarks
 
@@ -123,7 +153,8 @@ def main(argv=None) -> int:
     p = _parser()
     a = p.parse_args(argv)
     try:
-        return {"xsec": _cmd_xsec, "run": _cmd_run, "bench": _cmd_bench}[a.command](a)
+        return {"xsec": _cmd_xsec, "run": _cmd_run, "recast": _cmd_recast,
+                "bench": _cmd_bench}[a.command](a)
     except ConfigError as e:
         print(f"mcpgen: error: {e}", file=sys.stderr)
         return 2
