@@ -162,9 +162,15 @@ class RunResult:
 
 
 def _check_masses(st):
+    """Every (set-up, mass) must be producible; errors name the steering file and key."""
     for i, setup in enumerate(st.setups):
         for m in st.physics.masses:
-            _setup_for(st, setup, m)  # raises ConfigError at/above the kinematic limit
+            try:
+                _setup_for(st, setup, m)
+            except ConfigError as e:
+                msg = str(e).split(": ", 1)[-1] if str(e).startswith("'") else str(e)
+                raise ConfigError(f"{msg} (set-up {setup.label!r})", file=st.path or "<steering>",
+                                  key="physics.masses") from None
 
 
 def _prepare_out(out: Path) -> Path:
