@@ -86,59 +86,37 @@ def test_pair_factor_identity_cross_sections():
     assert abs(pair.sigma_pb - total) < 5 * math.sqrt(var + pair.sigma_err_pb**2) + 0.005 * total
 
 
-def _cos_theta_star(ev):
-    """cos of the chi angle in the pair rest frame w.r.t. the gamma* direction (helicity frame)."""
-    k = np.stack([ev.E[:, 4], ev.px[:, 4], ev.py[:, 4], ev.pz[:, 4]], -1)
-    c = np.stack([ev.E[:, 5], ev.px[:, 5], ev.py[:, 5], ev.pz[:, 5]], -1)
-    kabs = np.linalg.norm(k[:, 1:], axis=1)
-    b = k[:, 1:] / k[:, :1]
-    n = k[:, 1:] / kabs[:, None]
-    g = k[:, 0] / np.sqrt(k[:, 0] ** 2 - kabs**2)
-    cpar = (c[:, 1:] * n).sum(1)
-    bmag = kabs / k[:, 0]
-    # boost chi along n into the gamma* rest frame
-    cpar_star = g * (cpar - bmag * c[:, 0])
-    cperp = c[:, 1:] - cpar[:, None] * n
-    pstar = np.sqrt(cpar_star**2 + (cperp**2).sum(1))
-    return cpar_star / pstar, 1 - 4 * ev.mass[:, 5] ** 2 / (k[:, 0] ** 2 - kabs**2)
-
-
 @pytest.mark.parametrize("beam,E0,m", [("mu-", 160e3, 100.0), ("e-", 8e3, 100.0)])
 def test_chi_angular_distribution_is_a_polarisation_mixture(beam, E0, m):
     """Integrated over phi*, the chi distribution in the pair rest frame is, for ANY gamma*
-    density matrix, rho_T f_T + rho_L f_L with (physics-notes sec. 1)
-    f_T = 1 + c^2 + (1 - beta^2)(1 - c^2), f_L = 2 [(1 - c^2) + (1 - beta^2) c^2].
-    Fit rho_L per bin of beta^2 ... here: weighted histogram of (c, beta^2) in a narrow
-    mass window is fitted with the two shapes; the fit must be good (p > 1e-3) and
-    0 <= rho_L <= 1.  A wrong spin sum or phase space would distort the shape."""
+    density matrix, rho_T f_T + rho_L f_L with the shapes of physics-notes sec. 1
+    (mcpgen.analysis.polarisation).  The weighted ETL events near threshold must fit
+    that form (p > 1e-3, fixed seed) with 0 <= rho_L <= 1; a wrong spin sum, phase
+    space or decay frame distorts the shape."""
+    from mcpgen.analysis.polarisation import fit_polarisation
+
     g = _gen(beam, E0, m, seed=11)
     g.integrate(100000)
-    ev = g.generate(200000)
-    c, beta2 = _cos_theta_star(ev)
-    sel = beta2 < 0.8  # keep masses near threshold, where the two shapes differ most
-    cs, b2, w = c[sel], beta2[sel], ev.weight[sel]
-    edges = np.linspace(-1, 1, 11)
-    h, _ = np.histogram(cs, edges, weights=w)
-    h2, _ = np.histogram(cs, edges, weights=w**2)
-    # shape templates integrated over the bins with the events' own beta^2 (weights)
-    def template(kind):
-        t = np.zeros(len(edges) - 1)
-        for i, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
-            if kind == "T":
-                F = lambda x: (2 - b2) * x + b2 * x**3 / 3
-                norm = 2 * (2 - b2) + 2 * b2 / 3
-            else:
-                F = lambda x: 2 * (x - x**3 / 3) + 2 * (1 - b2) * x**3 / 3
-                norm = 2 * (4 / 3) + 4 * (1 - b2) / 3
-            t[i] = np.sum(w * (F(b) - F(a)) / norm)
-        return t
-    T, L = template("T"), template("L")
-    A = np.stack([T, L], 1) / np.sqrt(h2)[:, None]
-    coef, *_ = np.linalg.lstsq(A, h / np.sqrt(h2), rcond=None)
-    chi2 = np.sum((A @ coef - h / np.sqrt(h2)) ** 2)
-    rho_l = coef[1] / coef.sum()
-    assert stats.chi2.sf(chi2, len(h) - 2) > 1e-3
+    rho_l, p, _ = fit_polarisation(g.generate(200000))
+    assert p > 1e-3
     assert -0.05 < rho_l < 1.05
+
+
+def test_polarisation_fit_rejects_a_wrong_shape():
+    """Control: the WW methods draw chi from the transverse shape only, so the fitted
+    longitudinal fraction must come out ~0 -- and an isotropic (wrong-frame) sample,
+    emulated by reweighting, must not fit a pure transverse shape."""
+    from mcpgen.analysis.polarisation import cos_theta_star, fit_polarisation
+
+    g = _gen("mu-", 160e3, 100.0, method="ww", seed=2)
+    g.integrate(50000)
+    ev = g.generate(100000)
+    rho_l, p, _ = fit_polarisation(ev)
+    assert abs(rho_l) < 0.05 and p > 1e-3
+    c, b2 = cos_theta_star(ev)
+    ev.weight = ev.weight / ((2 - b2) + b2 * c * c)   # flatten: now ~isotropic
+    rho_iso, _, _ = fit_polarisation(ev)
+    assert rho_iso == pytest.approx(1 / 3, abs=0.05)   # isotropic = 2 T + 1 L
 
 
 def test_dsigma_dx_shape_etl_vs_ww_muons():

@@ -30,19 +30,34 @@ def x_max_default(E0, m_l):
     return 1.0 - m_l / E0
 
 
+def _u_max(E0, m_l, M_N, k2, x):
+    """Largest 1 - cos(theta) of the gamma* for which the l' N' system can exist,
+    M_Q >= m_l + M_N, i.e. 2 M_N (E0 (1-x) - m_l) >= C0(u) with
+    C0(u) = |p - k|^2 + m_l^2 - E0^2 (1-x)^2 = C0(0) + 2 p |k| u (written without
+    cancellations as in mcpgen.generators.brem_kernels._cos_gamma_c0)."""
+    omx = 1.0 - x
+    pz = math.sqrt(E0 * E0 - m_l * m_l)
+    K = x * x * E0 * E0 - k2
+    kabs = math.sqrt(K)
+    E2 = E0 * E0
+    e2mpk = (E2 * E2 * omx * (1.0 + x) + E2 * k2 + m_l * m_l * K) / (E2 + pz * kabs)
+    c00 = (k2 * (E2 * omx + e2mpk) + 2.0 * m_l * m_l * K) / (x * E2 + pz * kabs)
+    return max(0.0, (2.0 * M_N * (E0 * omx - m_l) - c00) / (2.0 * pz * kabs))
+
+
 def sigma_eq10(E0, m_chi, m_l, Z, A, x_min, x_max=None, *, eps=1.0, inelastic=True,
                epsrel=1e-7, angular="published"):
     """Seed 001 eq. (10) by nested scipy quadrature; returns sigma in pb.
 
     ``angular="published"`` uses eq. (8) as printed (gamma* angle integrated to
     infinity in the small-angle measure, flux limits of eq. 9).  ``"physical"``
-    adds the two limits exact kinematics imposes and the Monte Carlo respects:
-    the angular integral stops at cos(theta) = -1
-    (:func:`ww.ww_dsigma_dx_physical_kernel`), and the nucleus cannot take more
-    recoil energy T = t/(2 M) than the lepton can give up, t <= 2 M (E0 (1-x) - m_l)
-    (the recoil term of DMG4's x_max = 1 - m_l/E0 - m^4/(8 E0^3 M)).  Both
-    effects are < 1e-4 at NA64 energies and reach per cent for LDMX near
-    m_chi ~ 1 GeV.
+    adds the limits exact kinematics imposes and the Monte Carlo respects: the
+    angular integral stops at cos(theta) = -1 or where the l' N' system can no
+    longer exist (M_Q < m_l + M_N, :func:`_u_max`), and the nucleus cannot take
+    more recoil energy T = t/(2 M) than the lepton can give up,
+    t <= 2 M (E0 (1-x) - m_l) (the recoil term of DMG4's
+    x_max = 1 - m_l/E0 - m^4/(8 E0^3 M)).  These effects are < 1e-3 at NA64
+    energies and reach per cent for LDMX near m_chi ~ 1 GeV.
     Variables: outer ln k^2, inner ln(1 - x) (the electron spectrum peaks as
     1/(1-x) near x -> 1).
     """
@@ -72,7 +87,8 @@ def sigma_eq10(E0, m_chi, m_l, Z, A, x_min, x_max=None, *, eps=1.0, inelastic=Tr
                 tmin, tmax = k2 * k2 / (4 * E0**2), k2 + m_l**2
                 tkin = 2.0 * M_N * (E0 * (1.0 - x) - m_l)
                 chi_x = chi if tkin >= tmax else flux(tmin, tkin, Z, A, inelastic)
-                return ww_dsigma_dx_physical_kernel(x, E0, m_v, m_l, chi_x) * (1.0 - x)
+                return ww_dsigma_dx_physical_kernel(x, E0, m_v, m_l, chi_x,
+                                                    _u_max(E0, m_l, M_N, k2, x)) * (1.0 - x)
             return float(iww_dsigma_dx(x, E0, m_v, m_l, chi)) * (1.0 - x)
 
         val, _ = integrate.quad(f, math.log(1 - x_max), math.log(1 - xa), epsrel=epsrel,

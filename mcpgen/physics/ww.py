@@ -73,8 +73,9 @@ def iww_dsigma_dx_kernel(x, E0, m, m_l, chi):
 
 
 @jit
-def ww_dsigma_dx_physical_kernel(x, E0, m, m_l, chi):
-    """WW d sigma/dx integrated over the physical range cos(theta) in [-1, 1] (MeV^-2, eps = 1).
+def ww_dsigma_dx_physical_kernel(x, E0, m, m_l, chi, u_max=2.0):
+    """WW d sigma/dx integrated over 1 - cos(theta) in [0, u_max] (MeV^-2, eps = 1);
+    u_max = 2 is the whole physical range cos(theta) in [-1, 1].
 
     Uses u~ = -2 x E0^2 (1 - cos theta) - U0 (theta^2 -> 2(1 - cos theta)); with
     dcos(theta) = -du~/(2 x E0^2) and A2/u~^2 = c1/u~^2 + c2 x/u~^3 + c2 C/u~^4
@@ -95,7 +96,7 @@ def ww_dsigma_dx_physical_kernel(x, E0, m, m_l, chi):
         return -c1 / u - c2 * x / (2.0 * u * u) - c2 * C / (3.0 * u * u * u)
 
     umax = -U0
-    umin = -4.0 * x * E0 * E0 - U0
+    umin = -2.0 * x * E0 * E0 * min(u_max, 2.0) - U0
     ang = (F(umax) - F(umin)) / (2.0 * x * E0 * E0)
     return 2.0 * _A3 * kabs * E0 * (1.0 - x) * chi * ang
 
