@@ -34,10 +34,10 @@ from ..sources.materials import Material
 from . import brem_kernels as K
 
 PARTICLE_NAMES = ("l", "N", "l'", "N'", "gamma*", "chi", "chibar")
-#: the VEGAS map covers the 6 phase-space variables; the 4 angles (phi of gamma*, phi of
-#: the recoil, cos(theta*) and phi* of chi) and the unweighting draw stay uniform (adapting
-#: the angles too was measured to gain only ~2% in the ETL variance)
-MAP_DIM = K.N_DIM
+#: the VEGAS map covers the 6 phase-space variables and the recoil azimuth phi_q (measured
+#: from the scattering plane; the exact matrix element depends on it); the gamma* azimuth,
+#: the chi angles and the unweighting draw stay uniform
+MAP_DIM = K.N_DIM + 1
 VECTOR_NAMES = ("l", "N", "l'", "N'", "V")
 METHODS = {"iww": K.METHOD_IWW, "ww": K.METHOD_WW, "etl": K.METHOD_ETL}
 FINAL_STATES = {"pair": K.MODE_PAIR, "vector": K.MODE_VECTOR}
@@ -179,9 +179,15 @@ class BremGenerator:
         return x, jac
 
     def _points(self, u):
-        """Map uniforms u (n, N_DIM + N_AUX) to (phase-space variables, Jacobian, auxiliary)."""
-        ys, jac = self._mapped(np.ascontiguousarray(u[:, :MAP_DIM]))
-        return ys, jac, np.ascontiguousarray(u[:, MAP_DIM:])
+        """Map uniforms u (n, N_DIM + N_AUX) to (phase-space variables, Jacobian, auxiliary).
+
+        Columns 0..6 go through the VEGAS map (column 6 is the recoil azimuth, auxiliary
+        variable 1); the other auxiliary variables stay uniform."""
+        x, jac = self._mapped(np.ascontiguousarray(u[:, :MAP_DIM]))
+        ys = np.ascontiguousarray(x[:, :K.N_DIM])
+        rs = np.ascontiguousarray(u[:, K.N_DIM:])
+        rs[:, 1] = x[:, K.N_DIM]
+        return ys, jac, rs
 
     def train(self, n_points: int = 20000, iterations: int = 8, alpha: float = 1.0):
         import vegas

@@ -308,7 +308,21 @@ def _recoil(E, ml, M, k2, x, omx, u, phiV, t, phiq, mom, allow_raise):
         return False
     sg = math.sqrt(max(0.0, 1.0 - cg * cg))
     nx, ny, nz = Rx / R, Ry / R, Rz / R
-    e1x, e1y, e1z, e2x, e2y, e2z = orthonormal_basis(nx, ny, nz)
+    # phi_q is measured from the plane of R and k (the scattering plane), so that it is
+    # the physically relevant relative azimuth of the recoil (the exact matrix element
+    # depends on it strongly at small t); fall back to a fixed basis when k || R
+    kn = kx * nx + ky * ny + kz * nz
+    e1x, e1y, e1z = kx - kn * nx, ky - kn * ny, kz - kn * nz
+    e1 = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
+    if e1 > 1e-12 * kabs:
+        e1x /= e1
+        e1y /= e1
+        e1z /= e1
+        e2x = ny * e1z - nz * e1y
+        e2y = nz * e1x - nx * e1z
+        e2z = nx * e1y - ny * e1x
+    else:
+        e1x, e1y, e1z, e2x, e2y, e2z = orthonormal_basis(nx, ny, nz)
     cp = math.cos(phiq)
     sp = math.sin(phiq)
     qx = q * (cg * nx + sg * (cp * e1x + sp * e2x))
