@@ -179,15 +179,11 @@ class BremGenerator:
         return x, jac
 
     def _points(self, u):
-        """Map uniforms u (n, N_DIM + N_AUX) to (phase-space variables, Jacobian, auxiliary).
-
-        Columns 0..6 go through the VEGAS map (column 6 is the recoil azimuth, auxiliary
-        variable 1); the other auxiliary variables stay uniform."""
-        x, jac = self._mapped(np.ascontiguousarray(u[:, :MAP_DIM]))
-        ys = np.ascontiguousarray(x[:, :K.N_DIM])
-        rs = np.ascontiguousarray(u[:, K.N_DIM:])
-        rs[:, 1] = x[:, K.N_DIM]
-        return ys, jac, rs
+        """Map uniforms u (n, N_DIM + N_AUX) to (ys, Jacobian, rs) without copies: ys are the
+        N_DIM + 1 mapped columns (phase-space variables and the recoil azimuth), rs a view
+        of the remaining uniforms (gamma* azimuth, chi angles, unweighting draw)."""
+        ys, jac = self._mapped(np.ascontiguousarray(u[:, :MAP_DIM]))
+        return ys, jac, u[:, K.N_DIM:]
 
     def train(self, n_points: int = 20000, iterations: int = 8, alpha: float = 1.0):
         import vegas

@@ -58,7 +58,9 @@ MODE_PAIR, MODE_VECTOR = 0, 1
 #: 1/t^2 (WW's t_max), so the truncation is O(1/T_HI_FACTOR) of one unit of ln t in chi
 T_HI_FACTOR = 1.0e4
 SRC_FIXED, SRC_MUON, SRC_E_TSAI, SRC_E_X0 = 0, 1, 2, 3
-#: number of VEGAS dimensions and of auxiliary uniforms per event
+#: number of phase-space variables and of auxiliary uniforms per point.  The sampler
+#: passes ys with N_DIM + 1 columns: column N_DIM is the recoil azimuth phi_q / (2 pi)
+#: (adapted by VEGAS); rs column 1 is then unused
 N_DIM = 6
 N_AUX = 5
 #: variables kept per point: z, E, k2, 1-x, 1-cos(theta), t, weight-valid flag
@@ -396,7 +398,7 @@ def _point_etl(y, rs, par, v, mom):
     omx = v[3]
     x = 1.0 - omx
     t = v[5]
-    ok = _recoil(E, ml, M, k2, x, omx, v[4], _TWO_PI * rs[0], t, _TWO_PI * rs[1], mom, False)
+    ok = _recoil(E, ml, M, k2, x, omx, v[4], _TWO_PI * rs[0], t, _TWO_PI * y[6], mom, False)
     if not ok:
         return 0.0
     G2 = g2_kernel(t, par[P_Z], par[P_A2], par[P_AP2], par[P_D], par[P_INEL] > 0.5)
@@ -473,7 +475,7 @@ def brem_events(ys, jac, rs, par, w_max, unweighted, start, out_w, out_E, out_px
         if not etl:
             omx = v[3]
             ok = _recoil(v[1], ml, M, v[2], 1.0 - omx, omx, v[4], _TWO_PI * rs[i, 0], v[5],
-                         _TWO_PI * rs[i, 1], mom, True)
+                         _TWO_PI * ys[i, 6], mom, True)
             if not ok:
                 continue
             if pair:
