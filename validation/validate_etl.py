@@ -113,7 +113,7 @@ def section_c(n_events):
     rows = []
     for ratio in (10.0, 100.0):
         E0 = ratio * M_E
-        g = _gen("e-", E0, "Pb", 1e-3, final_state="vector", x_min=0.1)
+        g = _gen("e-", E0, "Pb", 1e-3, final_state="vector", x_min=0.05)
         p = g._par
         p[K.P_A2], p[K.P_D], p[K.P_INEL], p[K.P_MN] = 1e40, 1e40, 0.0, 1e9
         g.train()
