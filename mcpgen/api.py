@@ -97,7 +97,9 @@ def generate(steering, setup_index: int = 0, mass: float | None = None, *, event
     from .steering import load_steering
 
     st = steering if hasattr(steering, "setups") else load_steering(steering)
-    setup = st.setups[setup_index]
+    if not 0 <= setup_index < len(st.setups):
+        raise ConfigError(f"setup_index = {setup_index}; allowed: 0 to {len(st.setups) - 1}",
+                          key="setup_index")
     if mass is None:
         mass = st.physics.masses[0]
     mass_index = st.physics.masses.index(mass) if mass in st.physics.masses else 0

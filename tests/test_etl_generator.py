@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy import integrate, stats
+from scipy import integrate
 
 from mcpgen.constants import INV_MEV2_TO_PB, M_E
 from mcpgen.errors import ConfigError

@@ -148,7 +148,6 @@ def section_d(n_points):
 
 
 def section_e(n_events):
-    from scipy import stats
 
     rows = []
     for label, beam, E0, tgt in CASES:
