@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hepunits import GeV, MeV, TeV, cm, eV, keV, m, micrometer, mm
 
-from .errors import ConfigError
+from .errors import ConfigError, read_user_text
 
 try:  # Python >= 3.11
     import tomllib
@@ -156,14 +156,7 @@ def dotted(prefix: str, name) -> str:
 def read_toml(path) -> tuple[dict, str]:
     """Read a TOML file; return ``(table, raw text)``.  Errors name the file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found", file=path) from None
-    except IsADirectoryError:
-        raise ConfigError("is a directory, not a TOML file", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path) from None
+    text = read_user_text(path, "TOML file")
     return parse_toml(text, file=path), text
 
 

@@ -106,7 +106,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, read_user_text
 
 #: required CSV columns of a dark-photon limit table
 MASS_COLUMN = "m_Aprime_MeV"
@@ -142,16 +142,7 @@ def read_darkphoton_limit(path):
     :class:`~mcpgen.errors.ConfigError` naming the file, the row and column.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError("dark-photon limit file not found", file=path) from None
-    except IsADirectoryError:
-        raise ConfigError("is a directory, not a CSV file", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", file=path) from None
+    text = read_user_text(path, "dark-photon limit file", encoding="utf-8-sig")
 
     lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1)
              if line.strip() and not line.lstrip().startswith("#")]
