@@ -221,10 +221,10 @@ def run(steering, out=None, *, events: int | None = None, seed: int | None = Non
     if seed is not None and int(seed) < 0:
         raise ConfigError(f"--seed = {seed} must be >= 0", key="seed")
     _check_masses(st)
-    out = Path(out) if out is not None else Path("results") / _slug(st.run.name)
-    _prepare_out(out)
     lim = st.limits
     s_up = signal_upper_limit(lim.cl, lim.method, lim.background, lim.observed)
+    out = Path(out) if out is not None else Path("results") / _slug(st.run.name)
+    _prepare_out(out)
 
     jobs = [(st, i, j, m, events, seed) for i in range(len(st.setups))
             for j, m in enumerate(st.physics.masses)]

@@ -11,7 +11,7 @@ Two constructions are provided:
   G. J. Feldman and R. D. Cousins, "Unified approach to the classical statistical
   analysis of small signals", Phys. Rev. D 57 (1998) 3873 (arXiv:physics/9711021),
   section IV.B: acceptance intervals in n ordered by the likelihood ratio
-  R = P(n | s + b) / P(n | s_best + b), s_best = max(0, n - b) (their eq. 4.1),
+  R = P(n | s + b) / P(n | s_best + b), s_best = max(0, n - b),
   filled in decreasing R until the summed probability reaches CL.  Zero
   observed and zero background gives 2.44 (90%) and 3.09 (95%) (their
   Tables IV and V).
@@ -69,12 +69,12 @@ def poisson_upper_limit(n_obs: int, background: float, cl: float) -> float:
     interval -- the data are improbable for *every* s >= 0 at this CL).  The
     value is returned unclipped: clipping at 0 would claim that every signal is
     excluded, and a tiny positive s_up claims a far stronger limit than the
-    sensitivity of the experiment justifies.  The PDG Review of Particle
-    Physics ("Statistics", upper limits for Poisson data with background)
-    recommends in this situation to use a construction that never gives an
-    empty interval, such as the unified approach
-    (:func:`feldman_cousins_upper_limit`), and to quote the sensitivity (the
-    median limit expected from background alone) next to it.
+    sensitivity of the experiment justifies.  We follow the PDG Review of
+    Particle Physics (chapter "Statistics", limits for Poisson data with
+    background, which discusses exactly this case): use a construction that
+    never gives an empty interval, such as the unified approach
+    (:func:`feldman_cousins_upper_limit`), and quote the sensitivity (the
+    limit expected from background alone) next to it.
     :func:`signal_upper_limit` enforces that: it refuses a non-positive
     classical limit with a message pointing to "feldman-cousins".
     """
@@ -90,12 +90,12 @@ def _fc_raw_upper(n_obs: int, background: float, cl: float, s_max, ds: float) ->
     values of n are ranked by R(n) = P(n | lam) / P(n | s_best + b),
     s_best + b = max(n, b), and accepted in decreasing R until their summed
     probability is >= cl.  n_obs is accepted when the probability of the values
-    ranked before it is still below cl; ties in R (they occur only at s = 0,
+    ranked before it is still below cl; ties in R (exact ties occur at s = 0,
     where R = 1 for every n <= b) are broken towards smaller n.  The upper
     limit is the supremum of the accepting s, i.e. the top of the smallest
     interval containing every accepting s: the accepting set can have holes
     (e.g. 95% CL, n = 0, b = 8: accepted up to s = 1.12, again from 1.24 to
-    1.41), as the paper notes for its tables.
+    1.41; the upper limit is 1.41).
 
     Exact evaluation instead of a grid: ln R(n) = n ln lam - lam - g(n) with
     g(n) = n ln max(n, b) - max(n, b), so R(m) and R(n_obs) cross exactly once,
@@ -104,9 +104,11 @@ def _fc_raw_upper(n_obs: int, background: float, cl: float, s_max, ds: float) ->
     is a smooth function of lam, and the last acceptance edge is found by
     sampling each such segment with step <= ``ds`` and root finding (brentq,
     absolute tolerance 1e-12) -- or it is a crossing point itself, which is
-    exact.  Only an accepted island narrower than ``ds`` that lies entirely
-    inside one segment could be missed (none was found at ds = 5e-4 for
-    n <= 15, b <= 16, CL 0.68-0.99).
+    exact.  Only an accepted island narrower than ``ds`` lying entirely inside
+    one segment could be missed: the default ds = 0.05 gave results identical
+    to 1e-11 with ds = 0.002 for 9490 cases (n <= 12, b < 20, CL 0.68-0.99),
+    and the method agreed to 3e-8 with an independent scan of the acceptance
+    on a grid of step 0.001 in s followed by bisection.
 
     The n range is truncated 12 standard deviations plus 10 counts below and
     20 above the means considered: the neglected probability (< 1e-25) cannot
@@ -180,15 +182,15 @@ def feldman_cousins_upper_limit(
     cl: float,
     *,
     s_max: float | None = None,
-    ds: float = 0.01,
+    ds: float = 0.05,
     monotonic_in_b: bool = True,
     b_window: float = 3.0,
-    db: float = 0.01,
+    db: float = 0.02,
 ) -> float:
     """Upper end s_2 of the Feldman-Cousins unified interval for a Poisson mean.
 
     Construction of G. J. Feldman and R. D. Cousins, Phys. Rev. D 57 (1998)
-    3873, section IV.B: likelihood-ratio ordering (their eq. 4.1) with
+    3873, section IV.B: likelihood-ratio ordering with
     s_best = max(0, n - b); the interval is the smallest one containing every
     signal mean whose acceptance region contains n_obs (see
     :func:`_fc_raw_upper` for the exact evaluation; ``ds`` and ``s_max``
@@ -202,7 +204,8 @@ def feldman_cousins_upper_limit(
     1.01) are reproduced exactly by this supremum, which is how we read their
     tabulation.  Set it False for the raw belt.  The supremum is taken over
     b' in [b, b + b_window] on a grid of step ``db`` refined twice by a factor
-    50 around the candidate maxima (precision ~1e-5).  A window of 2 already
+    50 around the candidate maxima (precision ~1e-5: results changed by at
+    most 3.4e-6 with db = 0.005, ds = 0.01).  A window of 2 already
     gave the full supremum for n <= 8, b <= 30, CL 0.68-0.99 (the raw upper end
     oscillates with period ~1 in b around a decreasing envelope).  The scan is
     skipped when n_obs >= b + 1: for b' <= n_obs the raw upper end decreases
@@ -253,9 +256,10 @@ def signal_upper_limit(cl: float, method: str, background: float, observed: int)
 
     ``method`` is "poisson" (classical, :func:`poisson_upper_limit`) or
     "feldman-cousins" (:func:`feldman_cousins_upper_limit`).  ``observed = -1``
-    means floor(background): the median number of events expected from
-    background alone (exactly the median only for integer or small b), used for
-    projected sensitivities as in seeds 001 and 002.
+    means floor(background), a typical count from background alone (the Poisson
+    median is floor(b + 1/3 - 0.02/b), so floor(b) can be one below it), used
+    for projected sensitivities; with b = 0 it is 0, as in seeds 001 and 002
+    (N > 2.3 at 90% CL, N > 3 at 95% CL).
 
     A classical limit that is zero or negative (an empty interval: far fewer
     events observed than the background predicts) raises :class:`ConfigError`
@@ -290,12 +294,14 @@ def signal_upper_limit(cl: float, method: str, background: float, observed: int)
         )
     if isinstance(observed, bool) or not isinstance(observed, numbers.Integral):
         raise ConfigError(
-            f"observed must be an integer >= 0 or -1 (median background-only), got {observed!r}",
+            f"observed must be an integer >= 0 or -1 (= floor(background), the "
+            f"background-only count), got {observed!r}",
             key="observed",
         )
     if observed < -1:
         raise ConfigError(
-            f"observed must be >= 0 or -1 (median background-only), got {observed}",
+            f"observed must be >= 0 or -1 (= floor(background), the background-only "
+            f"count), got {observed}",
             key="observed",
         )
     n_obs = math.floor(background) if observed == -1 else int(observed)

@@ -27,7 +27,7 @@ def _finite_curve(masses, eps):
     return pts
 
 
-def reach_plot(points, path, *, title: str = "", references=None) -> None:
+def reach_plot(points, path, *, title: str = "", references=None):
     """Write a PNG of eps_limit vs m_chi (MeV) on log-log axes.
 
     Parameters
@@ -43,6 +43,7 @@ def reach_plot(points, path, *, title: str = "", references=None) -> None:
         dashed, e.g. the expected reach read off a seed's figure.
 
     With nothing finite to draw the figure carries the note "no reach".
+    Returns the matplotlib ``Figure`` (not attached to pyplot) for further use.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -95,6 +96,7 @@ def reach_plot(points, path, *, title: str = "", references=None) -> None:
 
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=110)
+    return fig
 
 
 __all__ = ["reach_plot"]
