@@ -178,12 +178,14 @@ class BremGenerator:
         self.map.map(y, x, jac)
         return x, jac
 
-    def _points(self, u):
-        """Map uniforms u (n, N_DIM + N_AUX) to (ys, Jacobian, rs) without copies: ys are the
-        N_DIM + 1 mapped columns (phase-space variables and the recoil azimuth), rs a view
-        of the remaining uniforms (gamma* azimuth, chi angles, unweighting draw)."""
-        ys, jac = self._mapped(np.ascontiguousarray(u[:, :MAP_DIM]))
-        return ys, jac, u[:, K.N_DIM:]
+    def _points(self, gen, n: int):
+        """Draw n points from the Generator ``gen``: (ys, Jacobian, rs), all C-contiguous.
+
+        ys are the N_DIM + 1 VEGAS-mapped columns (phase-space variables and the recoil
+        azimuth); rs the N_AUX auxiliary uniforms (gamma* azimuth, -, chi angles,
+        unweighting draw), drawn as a second block so the kernels read them contiguously."""
+        ys, jac = self._mapped(gen.random((n, MAP_DIM)))
+        return ys, jac, gen.random((n, K.N_AUX))
 
     def train(self, n_points: int = 20000, iterations: int = 8, alpha: float = 1.0):
         import vegas
@@ -191,22 +193,23 @@ class BremGenerator:
         self.map = vegas.AdaptiveMap([[0.0, 1.0]] * MAP_DIM, ninc=self.ninc)
         w = np.empty(n_points)
         for it in range(iterations):
-            u = _rng.block_rng(self.seed, "train", it).random((n_points, K.N_DIM + K.N_AUX))
-            ys, jac, rs = self._points(u)
+            gen = _rng.block_rng(self.seed, "train", it)
+            y = gen.random((n_points, MAP_DIM))
+            ys, jac = self._mapped(y)
+            rs = gen.random((n_points, K.N_AUX))
             K.brem_weights(ys, rs, self._par, w)
             f = w * jac
             if not np.any(f > 0):
                 raise ConfigError(
                     f"no phase space with non-zero cross section for m_chi = {self.setup.m_chi:g} MeV "
                     f"and x_min = {self.setup.x_min:g} (kinematic limit?)", key="mass")
-            self.map.add_training_data(np.ascontiguousarray(u[:, :MAP_DIM]), f * f)
+            self.map.add_training_data(y, f * f)
             self.map.adapt(alpha=alpha)
         return self
 
     # -- cross section --------------------------------------------------------
     def _integrate_block(self, b: int, size: int) -> np.ndarray:
-        u = _rng.block_rng(self.seed, "integrate", b).random((size, K.N_DIM + K.N_AUX))
-        ys, jac, rs = self._points(u)
+        ys, jac, rs = self._points(_rng.block_rng(self.seed, "integrate", b), size)
         w = np.empty(size)
         K.brem_weights(ys, rs, self._par, w)
         return w * jac
@@ -247,8 +250,7 @@ class BremGenerator:
 
     # -- events ---------------------------------------------------------------
     def _uniforms(self, b: int):
-        u = _rng.block_rng(self.seed, "generate", b).random((_rng.BLOCK_SIZE, K.N_DIM + K.N_AUX))
-        return self._points(u)
+        return self._points(_rng.block_rng(self.seed, "generate", b), _rng.BLOCK_SIZE)
 
     def _block_into(self, b, unweighted, start, *out):
         """Run block ``b`` writing kept events into ``out`` from row ``start`` on."""
