@@ -18,13 +18,6 @@ BLOCK_SIZE = 1 << 16
 _PURPOSES = {"train": 0, "integrate": 1, "generate": 2, "detector": 3, "bench": 4}
 
 
-def get_rng(seed=None) -> np.random.Generator:
-    """Return a Generator from an int seed, a SeedSequence or a Generator."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(seed)
-
-
 def seed_sequence(seed) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed

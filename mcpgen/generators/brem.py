@@ -149,10 +149,6 @@ class CrossSection:
     efficiency: float = float("nan")     #: expected unweighting efficiency <w>/w_max
     nonzero_fraction: float = float("nan")
 
-    def as_dict(self):
-        return dict(sigma_pb=self.sigma_pb, sigma_err_pb=self.sigma_err_pb, n_points=self.n_points,
-                    unweighting_efficiency=self.efficiency, nonzero_fraction=self.nonzero_fraction)
-
 
 @dataclass
 class BremGenerator:

@@ -40,11 +40,11 @@ import math
 import numpy as np
 
 from .._jit import jit
-from ..constants import ALPHA
 from ..physics.formfactors import g2_kernel
 from ..physics.etl_amplitude import msq_2to3, msq_2to4
+from ..physics.ww import ww_d2sigma_ut_kernel, ww_tmin_ut_kernel
 from ..physics.pair import pair_density_kernel, transverse_costheta_kernel
-from .kinematics import orthonormal_basis, two_body_decay
+from .kinematics import plane_basis, two_body_decay
 
 # parameter vector layout
 P_E0, P_ML, P_MN, P_Z, P_A, P_MCHI, P_XMIN, P_METHOD, P_SRC, P_L, P_X0, P_DEDX, \
@@ -64,10 +64,9 @@ SRC_FIXED, SRC_MUON, SRC_E_TSAI, SRC_E_X0 = 0, 1, 2, 3
 N_DIM = 6
 N_AUX = 5
 #: variables kept per point: z, E, k2, 1-x, 1-cos(theta), t, weight-valid flag
-N_VAR = 7
+N_VAR = 9
 B_TSAI = 4.0 / 3.0
 
-_A3 = ALPHA ** 3
 
 
 @jit
@@ -155,7 +154,7 @@ def _point(y, par, v):
         tmin = k2 * k2 / (4.0 * E * E)
         tmax = k2 + ml * ml
     elif method == METHOD_WW:
-        tmin = ut * ut / (4.0 * E * E * omx * omx)
+        tmin = ww_tmin_ut_kernel(ut, E, omx)
         tmax = k2 + ml * ml
     else:
         kk2 = x * x * E * E - k2
@@ -166,7 +165,10 @@ def _point(y, par, v):
         M = par[P_MN]
         if 2.0 * M * (E * omx - ml) < C0:
             return 0.0
-        q = _q_min(E, ml, M, omx, C0, _stable_R(E, ml, k2, x, omx, kab, u))
+        R = _stable_R(E, ml, k2, x, omx, kab, u)
+        v[7] = kab
+        v[8] = R
+        q = _q_min(E, ml, M, omx, C0, R)
         if q <= 0.0:
             return 0.0
         T = q * q / (math.sqrt(M * M + q * q) + M)
@@ -182,14 +184,12 @@ def _point(y, par, v):
         return 1.0
     flux_integrand = (1.0 - tmin / t) * g2_kernel(
         t, par[P_Z], par[P_A2], par[P_AP2], par[P_D], par[P_INEL] > 0.5) * lt
-    # --- WW double differential without chi (physics-notes sec. 1)
+    # --- WW double differential with chi = 1 (the flux integrand above replaces chi)
     kk2 = x * x * E * E - k2
     if kk2 <= 0.0:
         return 0.0
     kabs = math.sqrt(kk2)
-    a2 = 2.0 * (2.0 - 2.0 * x + x * x) / omx + 4.0 * (k2 + 2.0 * ml * ml) * (
-        x * ut + k2 * omx + ml * ml * x * x) / (ut * ut)
-    ww = 2.0 * _A3 * kabs * E * omx * a2 / (ut * ut)
+    ww = ww_d2sigma_ut_kernel(x, omx, ut, E, k2, ml, 1.0)
     # --- exact kinematics: the l' N' system needs M_Q >= m_l + M_N, i.e.
     # 2 M (E (1-x) - m_l) >= C0, and t must not exceed the backward limit
     C0 = _cos_gamma_c0(E, ml, k2, x, omx, kabs, u)
@@ -312,19 +312,8 @@ def _recoil(E, ml, M, k2, x, omx, u, phiV, t, phiq, mom, allow_raise):
     nx, ny, nz = Rx / R, Ry / R, Rz / R
     # phi_q is measured from the plane of R and k (the scattering plane), so that it is
     # the physically relevant relative azimuth of the recoil (the exact matrix element
-    # depends on it strongly at small t); fall back to a fixed basis when k || R
-    kn = kx * nx + ky * ny + kz * nz
-    e1x, e1y, e1z = kx - kn * nx, ky - kn * ny, kz - kn * nz
-    e1 = math.sqrt(e1x * e1x + e1y * e1y + e1z * e1z)
-    if e1 > 1e-12 * kabs:
-        e1x /= e1
-        e1y /= e1
-        e1z /= e1
-        e2x = ny * e1z - nz * e1y
-        e2y = nz * e1x - nx * e1z
-        e2z = nx * e1y - ny * e1x
-    else:
-        e1x, e1y, e1z, e2x, e2y, e2z = orthonormal_basis(nx, ny, nz)
+    # depends on it strongly at small t)
+    e1x, e1y, e1z, e2x, e2y, e2z = plane_basis(nx, ny, nz, kx, ky, kz)
     cp = math.cos(phiq)
     sp = math.sin(phiq)
     qx = q * (cg * nx + sg * (cp * e1x + sp * e2x))
@@ -403,9 +392,7 @@ def _point_etl(y, rs, par, v, mom):
         return 0.0
     G2 = g2_kernel(t, par[P_Z], par[P_A2], par[P_AP2], par[P_D], par[P_INEL] > 0.5)
     pabs = math.sqrt(E * E - ml * ml)
-    kabs = math.sqrt(x * x * E * E - k2)
-    R = _stable_R(E, ml, k2, x, omx, kabs, v[4])
-    ps = _PS3 * kabs * E / (M * R) * _TWO_PI * _TWO_PI / (4.0 * M * pabs)
+    ps = _PS3 * v[7] * E / (M * v[8]) * _TWO_PI * _TWO_PI / (4.0 * M * pabs)
     if int(par[P_MODE]) == MODE_VECTOR:
         msq = msq_2to3(mom[0], mom[1], mom[2], mom[3], mom[4], ml, M, par[P_MV], G2)
     else:

@@ -30,6 +30,22 @@ def orthonormal_basis(nx, ny, nz):
 
 
 @jit
+def plane_basis(nx, ny, nz, vx, vy, vz):
+    """Unit vectors e1, e2 orthogonal to the unit vector n, e1 in the plane of n and v
+    (pointing along the part of v perpendicular to n); falls back to
+    :func:`orthonormal_basis` when v is parallel to n."""
+    vn = vx * nx + vy * ny + vz * nz
+    ax, ay, az = vx - vn * nx, vy - vn * ny, vz - vn * nz
+    a = math.sqrt(ax * ax + ay * ay + az * az)
+    if a <= 1e-12 * math.sqrt(vx * vx + vy * vy + vz * vz):
+        return orthonormal_basis(nx, ny, nz)
+    ax /= a
+    ay /= a
+    az /= a
+    return ax, ay, az, ny * az - nz * ay, nz * ax - nx * az, nx * ay - ny * ax
+
+
+@jit
 def boost(px, py, pz, E, bx, by, bz):
     """Boost four-momentum (E, p) by velocity (bx, by, bz); returns (E', px', py', pz')."""
     b2 = bx * bx + by * by + bz * bz

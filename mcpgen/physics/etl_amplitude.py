@@ -306,6 +306,17 @@ def _dirac_current(P, Pp, M_N, S_in, S_out):
 # ---------------------------------------------------------------------------
 
 @jit
+def _prelude_2to3(p, P, pp, Pp, k, m_l, m_V):
+    """t = -(P - P')^2, m_V^2 and the two lepton propagator denominators."""
+    mV2 = m_V * m_V
+    m2 = m_l * m_l
+    pk = onshell_dot(p[0], p[1], p[2], p[3], m2, k[0], k[1], k[2], k[3], mV2)
+    ppk = onshell_dot(pp[0], pp[1], pp[2], pp[3], m2, k[0], k[1], k[2], k[3], mV2)
+    D1, D2 = _denominators(pk, ppk, mV2)
+    return momentum_transfer_t(P, Pp), mV2, D1, D2
+
+
+@jit
 def msq_2to3(p, P, pp, Pp, k, m_l, M_N, m_V, G2):
     """Spin-averaged |M|^2 of l(p) N(P) -> l(p') N(P') V(k), spin-0 nucleus.
 
@@ -315,12 +326,7 @@ def msq_2to3(p, P, pp, Pp, k, m_l, M_N, m_V, G2):
     ``M_N`` is not needed for the spin-0 current (kept for a uniform signature
     with :func:`msq_2to3_spin_half`).  Units MeV^-2.
     """
-    t = momentum_transfer_t(P, Pp)
-    mV2 = m_V * m_V
-    m2 = m_l * m_l
-    pk = onshell_dot(p[0], p[1], p[2], p[3], m2, k[0], k[1], k[2], k[3], mV2)
-    ppk = onshell_dot(pp[0], pp[1], pp[2], pp[3], m2, k[0], k[1], k[2], k[3], mV2)
-    D1, D2 = _denominators(pk, ppk, mV2)
+    t, mV2, D1, D2 = _prelude_2to3(p, P, pp, Pp, k, m_l, m_V)
     J = _scalar_current(P, Pp)
     s = _sum_2to3(p, pp, k, m_l, mV2, D1, D2, J)
     return 0.5 * _E6 * G2 * s / (t * t)
@@ -330,12 +336,7 @@ def msq_2to3(p, P, pp, Pp, k, m_l, M_N, m_V, G2):
 def msq_2to3_spin_half(p, P, pp, Pp, k, m_l, M_N, m_V, G2):
     """As :func:`msq_2to3` with a Dirac (spin-1/2, no anomalous moment) nucleus,
     vertex Z e F Ubar gamma^mu U (seed 002 eq. 9), averaged over its spin too."""
-    t = momentum_transfer_t(P, Pp)
-    mV2 = m_V * m_V
-    m2 = m_l * m_l
-    pk = onshell_dot(p[0], p[1], p[2], p[3], m2, k[0], k[1], k[2], k[3], mV2)
-    ppk = onshell_dot(pp[0], pp[1], pp[2], pp[3], m2, k[0], k[1], k[2], k[3], mV2)
-    D1, D2 = _denominators(pk, ppk, mV2)
+    t, mV2, D1, D2 = _prelude_2to3(p, P, pp, Pp, k, m_l, m_V)
     s = 0.0
     for S_in in range(2):
         for S_out in range(2):

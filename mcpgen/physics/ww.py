@@ -40,24 +40,35 @@ def utilde_kernel(x, theta, E0, m, m_l):
 
 
 @jit
-def ww_d2sigma_kernel(x, theta, E0, m, m_l, chi):
-    """WW d sigma/(dx dcos theta) in MeV^-2 (eps = 1) for a given flux chi."""
-    k2 = x * x * E0 * E0 - m * m
-    if k2 <= 0.0 or x >= 1.0:
+def ww_d2sigma_ut_kernel(x, omx, ut, E0, m2, m_l, chi):
+    """WW d sigma/(dx dcos theta) in MeV^-2 (eps = 1) as a function of u~, with the vector
+    mass squared m2 and 1 - x passed separately (precision near x -> 1); the sampler
+    calls this with u~ = -2 x E0^2 (1 - cos theta) - U0."""
+    k2 = x * x * E0 * E0 - m2
+    if k2 <= 0.0 or omx <= 0.0:
         return 0.0
     kabs = math.sqrt(k2)
-    u = utilde_kernel(x, theta, E0, m, m_l)
-    a2 = 2.0 * (2.0 - 2.0 * x + x * x) / (1.0 - x) + 4.0 * (m * m + 2.0 * m_l * m_l) * (
-        x * u + m * m * (1.0 - x) + m_l * m_l * x * x
-    ) / (u * u)
-    return 2.0 * _A3 * kabs * E0 * (1.0 - x) * chi * a2 / (u * u)
+    a2 = 2.0 * (2.0 - 2.0 * x + x * x) / omx + 4.0 * (m2 + 2.0 * m_l * m_l) * (
+        x * ut + m2 * omx + m_l * m_l * x * x) / (ut * ut)
+    return 2.0 * _A3 * kabs * E0 * omx * a2 / (ut * ut) * chi
+
+
+@jit
+def ww_d2sigma_kernel(x, theta, E0, m, m_l, chi):
+    """WW d sigma/(dx dcos theta) in MeV^-2 (eps = 1) for a given flux chi."""
+    return ww_d2sigma_ut_kernel(x, 1.0 - x, utilde_kernel(x, theta, E0, m, m_l), E0, m * m, m_l, chi)
+
+
+@jit
+def ww_tmin_ut_kernel(ut, E0, omx):
+    """Minimal momentum transfer of the WW method, u~^2 / (4 E0^2 (1-x)^2)."""
+    return ut * ut / (4.0 * E0 * E0 * omx * omx)
 
 
 @jit
 def ww_tmin_kernel(x, theta, E0, m, m_l):
     """Minimal momentum transfer of the WW method, u~^2 / (4 E0^2 (1-x)^2)."""
-    u = utilde_kernel(x, theta, E0, m, m_l)
-    return u * u / (4.0 * E0 * E0 * (1.0 - x) * (1.0 - x))
+    return ww_tmin_ut_kernel(utilde_kernel(x, theta, E0, m, m_l), E0, 1.0 - x)
 
 
 @jit
