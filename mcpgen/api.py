@@ -1,157 +1,149 @@
 """The Python API of mcpgen (the CLI is a thin layer over it).
 
-* :func:`xsec` — total cross section of a process at eps = 1 with its MC error.
-* :func:`generate` — events of one set-up and mass as an :class:`EventBatch`.
-* :func:`run` — a whole study from a steering file: ROOT files per mass point,
-  yields, limits, reach plot and provenance, written atomically into a folder.
+* :func:`xsec` -- total cross section of a process at eps = 1 with its MC error.
+* :func:`generate` -- events of one set-up, channel and mass as an :class:`EventBatch`.
+* :func:`run` -- a whole study from a steering file: ROOT files per (set-up,
+  channel, mass), yields, limits, reach plot and provenance, in a locked,
+  resumable folder; jobs run in-process or on dask.distributed.
+* :func:`collect` -- merge the job files of one or more run folders into yields,
+  limits and plots.
 
-Units: hepunits (MeV, mm); pass e.g. ``160 * GeV`` from ``hepunits``.
+Quantities accept numbers in hepunits base units (MeV, mm) or strings with a
+unit, as in steering files: ``energy="160 GeV"``, ``mass="100 MeV"``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from . import __version__
-from . import rng as _rng
 from .errors import ConfigError
-from .generators.brem import BremGenerator, BremSetup
-from .sources.materials import get_material
+
+
+def _quantity(value, kind, key, default_unit="MeV"):
+    from .units import parse_quantity
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return parse_quantity(value, kind, default_unit=default_unit, key=key)
 
 
 # --------------------------------------------------------------------------- xsec
-PROCESSES = {
-    "brem": "pair",        # l N -> l N gamma* (-> chi chibar), mass = m_chi
-    "darkphoton": "vector",  # l N -> l N A' (on-shell, invisible), mass = m_A'
-}
-#: smallest x_min accepted by the sampler; the kernels also require E_V >= m_V
-_FULL_RANGE = 1e-12
-
-
-def xsec(process: str = "brem", *, beam: str, energy: float, target: str, mass: float,
-         xmin: float | None = None, method: str = "etl", eps: float = 1.0, seed: int = 1,
-         points: int = 400_000, train_points: int = 20_000, train_iterations: int = 8) -> dict:
-    """Total cross section (pb) for a lepton beam of fixed ``energy`` on one ``target`` nucleus.
+def xsec(process: str = "brem", *, beam: str, energy, target: str, mass, xmin=None,
+         method: str = "etl", eps: float = 1.0, seed: int = 1, precision: float = 1e-3,
+         max_points: int = 10_000_000, train_points: int = 20_000,
+         train_iterations: int = 8) -> dict:
+    """Total cross section (pb) of ``process`` for a lepton beam of fixed ``energy`` on one
+    ``target`` nucleus, to relative MC error ``precision``.
 
     ``process="brem"``: l N -> l N chi chibar with m_chi = ``mass`` and
     (E_chi + E_chibar)/E0 >= ``xmin``; ``process="darkphoton"``: l N -> l N A' with
     m_A' = ``mass`` and E_A'/E0 >= ``xmin``.  ``xmin=None`` takes the full
     kinematic range.  ``method``: "etl" (exact tree level, default), "ww", "iww".
-    Returns a dict with ``sigma_pb`` and ``sigma_err_pb`` (statistical MC error)
-    at the given ``eps`` (sigma scales as eps^2).
+    Returns a dict with ``sigma_pb`` and ``sigma_err_pb`` at the given ``eps``.
     """
-    if process not in PROCESSES:
-        raise ConfigError(f"unknown process {process!r}; allowed: {', '.join(PROCESSES)}", key="process")
-    if not eps > 0:
-        raise ConfigError(f"eps = {eps} must be > 0", key="eps")
-    if not points > 1:
-        raise ConfigError(f"points = {points} must be > 1", key="points")
+    import math
+
+    from .framework.registry import PROCESSES
+    from .processes.lepton_nucleus import FULL_RANGE, METHODS, LeptonNucleusSettings
+    from .sources.lepton_beam import LeptonBeamSource
+    from .sources.materials import get_material
+
+    proc_cls = PROCESSES.get(process, key="process")
+    energy = _quantity(energy, "energy", "energy", "GeV")
+    mass = _quantity(mass, "mass", "mass")
+    for key, v, lo, hi in (("eps", eps, 1e-20, 1e3), ("precision", precision, 1e-6, 0.5)):
+        if not (isinstance(v, (int, float)) and lo <= v <= hi):
+            raise ConfigError(f"value {v!r} out of range; allowed: {lo:g} <= {key} <= {hi:g}",
+                              key=key)
+    if not (isinstance(seed, int) and 0 <= seed < 2**63):
+        raise ConfigError(f"value {seed!r} out of range; allowed: 0 <= seed < 2^63", key="seed")
+    if method not in METHODS:
+        raise ConfigError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}", key="method")
+    if not (1e3 <= max_points <= 10**9):
+        raise ConfigError(f"value {max_points!r} out of range; allowed: 1e3 <= points <= 1e9",
+                          key="points")
+    from .constants import LEPTONS
+
+    if beam not in LEPTONS:
+        raise ConfigError(f"unknown beam {beam!r}; allowed: {', '.join(LEPTONS)}", key="beam")
+    if not (math.isfinite(energy) and LEPTONS[beam][1] < energy <= 1e9):
+        raise ConfigError(f"value {energy!r} MeV out of range; allowed: {beam} mass < energy "
+                          "<= 1e6 GeV", key="energy")
+    if not (math.isfinite(mass) and mass >= 1e-3):
+        raise ConfigError(f"value {mass!r} MeV out of range; allowed: 1 keV <= mass", key="mass")
     try:
         material = get_material(target)
     except ValueError as e:
         raise ConfigError(str(e), key="target") from None
-    x_min = _FULL_RANGE if xmin is None else float(xmin)
-    setup = BremSetup(beam=beam, energy=float(energy), material=material, m_chi=float(mass),
-                      x_min=x_min, method=method, source="fixed", final_state=PROCESSES[process])
-    gen = BremGenerator(setup, seed=seed)
-    gen.train(train_points, train_iterations)
-    res = gen.integrate(points)
+    if xmin is not None and not (isinstance(xmin, (int, float)) and 0 < xmin < 1):
+        raise ConfigError(f"value {xmin!r} out of range; allowed: 0 < xmin < 1", key="xmin")
+    source = LeptonBeamSource(beam=beam, energy=energy, leptons_on_target=1.0, target=target,
+                              material=material, thickness=0.0)
+    settings = LeptonNucleusSettings(method=method, x_min=FULL_RANGE if xmin is None else xmin,
+                                     train_events=train_points, train_iterations=train_iterations)
+    limit = proc_cls.mass_limit(source, settings)
+    if not mass < limit:
+        raise ConfigError(f"mass {mass:g} MeV is at or above the kinematic limit {limit:g} MeV",
+                          key="mass")
+    proc = proc_cls.build(source, mass, settings, seed)
+    res = proc.integrate(precision, max_points)
     return {
         "process": process, "method": method, "beam": beam, "energy_GeV": energy / 1000.0,
         "target": target, "Z": material.Z, "A": material.A, "mass_MeV": mass,
-        "x_min": None if xmin is None else x_min, "eps": eps,
-        "sigma_pb": res.sigma_pb * eps**2, "sigma_err_pb": res.sigma_err_pb * eps**2,
+        "x_min": xmin, "eps": eps,
+        "sigma_pb": res.sigma * eps**2, "sigma_err_pb": res.sigma_err * eps**2,
         "points": res.n_points, "seed": seed, "unweighting_efficiency": res.efficiency,
     }
 
 
 # ----------------------------------------------------------------------- generate
-def _job_seed(master: int, *key: int) -> int:
-    """Independent seed of job ``key`` (set-up index, mass index) of a run."""
-    ss = np.random.SeedSequence(int(master), spawn_key=tuple(int(k) for k in key))
-    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
-
-
-def _setup_for(steering, setup, m_chi: float) -> BremSetup:
-    return BremSetup(beam=setup.beam, energy=setup.energy, material=setup.material, m_chi=m_chi,
-                     x_min=steering.x_min(setup), method=steering.physics.method, source="target",
-                     length=setup.thickness, electron_length=setup.electron_length,
-                     muon_energy_loss=setup.muon_energy_loss)
-
-
-def generate(steering, setup_index: int = 0, mass: float | None = None, *, events: int | None = None,
-             seed: int | None = None, unweighted: bool | None = None, detector: bool = True,
-             progress=None):
-    """Generate the events of one set-up and mass of a steering (path or object).
-
-    Returns ``(batch, metadata)``; weights are in pb at the steering's reference
-    eps, and the detector decision is filled when ``detector`` is true.
-    """
+def _steering(steering):
     from .steering import load_steering
 
-    st = steering if hasattr(steering, "setups") else load_steering(steering)
-    if not 0 <= setup_index < len(st.setups):
-        raise ConfigError(f"setup_index = {setup_index}; allowed: 0 to {len(st.setups) - 1}",
+    return steering if hasattr(steering, "setups") else load_steering(steering)
+
+
+def generate(steering, setup_index: int = 0, mass=None, *, channel=None, events=None, seed=None):
+    """Events of one set-up, channel and mass of a steering (path or object), in memory.
+
+    The same events as the job's ROOT file of :func:`run`.  Returns
+    ``(batch, metadata)``; weights are in pb at the steering's reference eps and
+    the detector decision is filled.
+    """
+    import tempfile
+
+    from .framework.jobs import Job, check_job, run_job
+    from .io.root import read_events
+
+    st = _steering(steering)
+    if not (isinstance(setup_index, int) and 0 <= setup_index < len(st.setups)):
+        raise ConfigError(f"setup_index = {setup_index!r}; allowed: 0 to {len(st.setups) - 1}",
                           key="setup_index")
-    if mass is None:
-        mass = st.physics.masses[0]
-    mass_index = st.physics.masses.index(mass) if mass in st.physics.masses else 0
-    return _generate_job(st, setup_index, mass_index, float(mass),
-                         events=events, seed=seed, unweighted=unweighted, detector=detector,
-                         progress=progress)
+    mass = st.physics.masses[0] if mass is None else _quantity(mass, "mass", "mass")
+    channel = st.physics.channels[0] if channel is None else channel
+    if channel not in st.physics.channels:
+        raise ConfigError(f"channel {channel!r} is not in the steering; allowed: "
+                          f"{', '.join(st.physics.channels)}", key="channel")
+    job = Job(setup_index, st.setups[setup_index].label, channel, float(mass))
+    check_job(st, job)
+    with tempfile.TemporaryDirectory(prefix="mcpgen-generate-") as tmp:
+        run_job(st, job, tmp, seed=seed, events=_events(events))
+        return read_events(Path(tmp) / job.filename)
 
 
-def _generate_job(st, setup_index, mass_index, mass, *, events=None, seed=None, unweighted=None,
-                  detector=True, progress=None):
-    from .detectors.spectrometer import apply_spectrometer
+def _events(events):
+    from .steering import MAX_EVENTS
 
-    setup = st.setups[setup_index]
-    master = st.run.seed if seed is None else int(seed)
-    n_events = st.run.events if events is None else int(events)
-    unw = st.run.unweighted if unweighted is None else bool(unweighted)
-    job_seed = _job_seed(master, setup_index, mass_index)
-    bs = _setup_for(st, setup, mass)
-    t0 = time.perf_counter()
-    gen = BremGenerator(bs, seed=job_seed)
-    gen.train(st.run.train_events, st.run.train_iterations)
-    xs = gen.integrate(st.run.integrate_events)
-    batch = gen.generate(n_events, unweighted=unw, progress=progress)
-    eps = st.physics.eps
-    batch.weight *= eps**2
-    if detector:
-        # detector randomness per block of events, so it does not depend on chunking
-        for b, lo in enumerate(range(0, len(batch), _rng.BLOCK_SIZE)):
-            part = batch.take(slice(lo, lo + _rng.BLOCK_SIZE))
-            apply_spectrometer(part, setup.card, setup.energy, _rng.block_rng(job_seed, "detector", b))
-            sl = slice(lo, lo + len(part))
-            batch.det_pass[sl], batch.det_eff[sl], batch.det_E_rec[sl] = \
-                part.det_pass, part.det_eff, part.det_E_rec
-    mat = setup.material
-    meta = {
-        "process": "brem", "process_description": "l N -> l N gamma*(-> chi chibar)",
-        "method": st.physics.method, "label": setup.label, "beam": setup.beam,
-        "beam_pdgid": int(setup.lepton_pdgid), "beam_energy_MeV": setup.energy,
-        "target": mat.name, "Z": mat.Z, "A": mat.A, "target_length_mm": setup.thickness,
-        "target_X0_mm": mat.X0, "n_target_per_mm3": mat.atoms_per_volume(),
-        "leptons_on_target": setup.leptons_on_target, "electron_length": setup.electron_length,
-        "muon_energy_loss": setup.muon_energy_loss, "m_chi_MeV": mass, "eps": eps,
-        "x_min": bs.x_min, "x_th": setup.x_th, "detector": setup.card.to_dict(),
-        "sigma_pb": xs.sigma_pb * eps**2, "sigma_err_pb": xs.sigma_err_pb * eps**2,
-        "sigma_note": "per nucleus, averaged over the target source (per unit length)",
-        "sum_weights_pb": float(batch.weight.sum()), "events": len(batch),
-        "trials": int(gen.last_trials), "unweighted": unw,
-        "unweighting_efficiency": xs.efficiency, "seed": master, "job_seed": job_seed,
-        "setup_index": setup_index, "mass_index": mass_index,
-        "mcpgen_version": __version__, "cpu_seconds": time.perf_counter() - t0,
-    }
-    return batch, meta
+    if events is None:
+        return None
+    if not (isinstance(events, int) and 0 < events <= MAX_EVENTS):
+        raise ConfigError(f"value {events!r} out of range; allowed: 0 < events <= "
+                          f"{MAX_EVENTS:.0e}", key="events")
+    return events
 
 
 # ---------------------------------------------------------------------------- run
@@ -161,132 +153,177 @@ class RunResult:
     files: list
     yields: list
     seconds: float
+    reused: int = 0
 
 
-def _check_masses(st):
-    """Every (set-up, mass) must be producible; errors name the steering file and key."""
-    for i, setup in enumerate(st.setups):
-        for m in st.physics.masses:
-            try:
-                _setup_for(st, setup, m)
-            except ConfigError as e:
-                msg = str(e).split(": ", 1)[-1] if str(e).startswith("'") else str(e)
-                raise ConfigError(f"{msg} (set-up {setup.label!r})", file=st.path or "<steering>",
-                                  key="physics.masses") from None
+def _job_task(args):
+    """One job on a worker: (steering, job, out, seed, events, identity) -> metadata."""
+    st, job, out, seed, events, identity = args
+    from .framework.jobs import run_job
 
-
-def _prepare_out(out: Path) -> Path:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".mcpgen-write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise ConfigError(f"output directory is not writable: {e.strerror}", file=out) from None
-    return out
-
-
-def _job(args):
-    st, i, j, m, events, seed, staging = args
-    from .io.root import write_events
-
-    batch, meta = _generate_job(st, i, j, m, events=events, seed=seed)
-    name = f"{_slug(st.setups[i].label)}_m{m:.6g}MeV.root"
-    path = Path(staging) / name
-    write_events(path, batch, meta, st.text)
-    return name, meta
-
-
-def _slug(s: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in s)
+    meta = run_job(st, job, out, seed=seed, events=events, identity=identity)
+    return {k: meta[k] for k in ("label", "channel", "mass_MeV", "sigma_pb", "sigma_err_pb",
+                                 "events", "job_seed", "setup_seconds", "cpu_seconds")}
 
 
 def run(steering, out=None, *, events: int | None = None, seed: int | None = None,
-        workers: int | None = None, progress: bool = True) -> RunResult:
-    """Run a study: ROOT files per (set-up, mass), yields.csv, limits.csv, reach.png, provenance.json.
+        workers: int | None = None, scheduler: str | None = None, masses=None, setups=None,
+        progress: bool = True) -> RunResult:
+    """Run a study: ROOT files per (set-up, channel, mass), yields.csv, limits.csv,
+    reach.png, provenance.json in ``out`` (default ``results/<run name>``).
 
-    Everything is first written into a hidden staging folder inside ``out`` and
-    moved into place only when the whole run succeeded; bad input is reported
-    before anything is written.
+    ``masses`` / ``setups`` restrict the run to some masses (values, units allowed)
+    and set-up labels; the other jobs of the study can run elsewhere and be merged
+    with :func:`collect`.  ``workers`` > 1 or a dask ``scheduler`` address run
+    the jobs on dask.distributed; the output does not depend on either.  Bad
+    input is reported before anything is written; rerunning after a kill reuses
+    the finished jobs.
     """
     from .analysis.limits import signal_upper_limit
-    from .analysis.plots import reach_plot
-    from .analysis.yields import write_limits_csv, write_yields_csv, yields_from_files
-    from .steering import load_steering
+    from .framework import scheduler as sched
+    from .framework.jobs import check_job, jobs_of
+    from .framework.rundir import RunFolder, run_identity
+    from .steering import slug
 
     t0 = time.perf_counter()
-    st = steering if hasattr(steering, "setups") else load_steering(steering)
-    if events is not None and not int(events) > 0:
-        raise ConfigError(f"--events = {events} must be > 0", key="events")
-    if seed is not None and int(seed) < 0:
-        raise ConfigError(f"--seed = {seed} must be >= 0", key="seed")
-    _check_masses(st)
+    st = _steering(steering)
+    events = _events(events)
+    if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**63):
+        raise ConfigError(f"value {seed!r} out of range; allowed: 0 <= seed < 2^63", key="--seed")
+    if workers is not None and not (isinstance(workers, int) and 1 <= workers <= 1024):
+        raise ConfigError(f"value {workers!r} out of range; allowed: 1 <= workers <= 1024",
+                          key="--workers")
+    mass_values = None if masses is None else [_quantity(m, "mass", "--mass") for m in masses]
+    labels = None if setups is None else list(setups)
+    for lab in labels or ():
+        if lab not in [s.label for s in st.setups]:
+            raise ConfigError(f"no set-up labelled {lab!r}; allowed: "
+                              f"{', '.join(s.label for s in st.setups)}", key="--setup")
+    jobs = jobs_of(st, masses=mass_values, labels=labels)
+    for m in mass_values or ():
+        if not any(abs(j.mass - m) <= 1e-6 * m for j in jobs):
+            raise ConfigError(f"mass {m:g} MeV is not in the steering's masses; allowed: "
+                              f"{', '.join(f'{x:g}' for x in st.physics.masses)}", key="--mass")
+    for job in jobs:
+        check_job(st, job)
     lim = st.limits
-    s_up = signal_upper_limit(lim.cl, lim.method, lim.background, lim.observed)
-    out = Path(out) if out is not None else Path("results") / _slug(st.run.name)
-    _prepare_out(out)
+    s_up = signal_upper_limit(lim.cl, lim.method, lim.background, lim.n_observed)
+    out = Path(out) if out is not None else Path("results") / slug(st.run.name)
+    if out is not None and str(out).strip() == "":
+        raise ConfigError("empty output folder name; allowed: a folder path", key="--out")
+    identity = run_identity(st, seed=seed, events=events)
+    description = {"steering_file": str(st.path) if st.path else None, "seed": seed,
+                   "events": events, "mcpgen_version": __version__}
+    with RunFolder(out, identity, description) as folder:
+        todo = [j for j in jobs if folder.finished(j) is None]
+        bar = None
+        if progress:
+            from tqdm import tqdm
 
-    jobs = [(st, i, j, m, events, seed) for i in range(len(st.setups))
-            for j, m in enumerate(st.physics.masses)]
-    staging = out / f".mcpgen-staging-{os.getpid()}"
-    staging.mkdir()
-    try:
-        results = _run_jobs([(*a, str(staging)) for a in jobs], workers, progress)
-        files = [staging / name for name, _ in results]
-        points = yields_from_files(files, s_up=s_up)
-        write_yields_csv(points, staging / "yields.csv")
-        write_limits_csv(points, staging / "limits.csv")
-        reach_plot(points, staging / "reach.png",
-                   title=f"{st.run.name}: {100 * lim.cl:g}% CL, s_up = {s_up:.3g}")
-        prov = _provenance(st, results, s_up, time.perf_counter() - t0, events, seed, workers)
-        (staging / "provenance.json").write_text(json.dumps(prov, indent=2, default=str))
-        final = []
-        for f in sorted(staging.iterdir()):
-            os.replace(f, out / f.name)
-            final.append(out / f.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return RunResult(out=out, files=final, yields=points, seconds=time.perf_counter() - t0)
-
-
-def _run_jobs(jobs, workers, progress):
-    n = len(jobs)
-    if workers is None:
-        workers = min(n, os.cpu_count() or 1)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=n, unit="mass point", desc="mcpgen run", disable=None)
-    try:
-        if workers <= 1 or n == 1:
-            results = []
-            for a in jobs:
-                results.append(_job(a))
-                if bar is not None:
-                    bar.update(1)
-            return results
-        from concurrent.futures import ProcessPoolExecutor
-        import multiprocessing as mp
-
-        ctx = mp.get_context("spawn")  # no fork of threads (numba, tqdm)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-            futs = [ex.submit(_job, a) for a in jobs]
-            for f in futs:
-                f.add_done_callback(lambda _: bar.update(1) if bar is not None else None)
-            return [f.result() for f in futs]
-    finally:
-        if bar is not None:
-            bar.close()
+            bar = tqdm(total=len(todo), unit="job", desc="mcpgen run", disable=None)
+        try:
+            n_workers = sched.default_workers(len(todo)) if workers is None else workers
+            sched.run_jobs(_job_task, [(st, j, str(out), seed, events, identity) for j in todo],
+                           workers=n_workers, address=scheduler,
+                           progress=None if bar is None else bar.update)
+        finally:
+            if bar is not None:
+                bar.close()
+        points, files = _summarise(folder, st, s_up, time.perf_counter() - t0,
+                                   dict(events=events, seed=seed, workers=workers,
+                                        scheduler=scheduler))
+    return RunResult(out=out, files=files, yields=points, seconds=time.perf_counter() - t0,
+                     reused=len(jobs) - len(todo))
 
 
-def _provenance(st, results, s_up, seconds, events, seed, workers):
+def _summarise(folder, st, s_up, seconds, overrides):
+    """yields.csv, limits.csv, reach.png and provenance.json from every finished job of the
+    run in ``folder`` (this invocation's and earlier splits')."""
+    from .framework.jobs import jobs_of
+
+    metas = [m for m in (folder.finished(j) for j in jobs_of(st)) if m is not None]
+    return write_summary(folder.path, metas, s_up, title=f"{st.run.name}: "
+                         f"{100 * st.limits.cl:g}% CL, s_up = {s_up:.3g}",
+                         provenance=_provenance(st, metas, s_up, seconds, overrides))
+
+
+def write_summary(out, metas, s_up, *, title="", provenance=None):
+    """Write the summary files for job metadata ``metas``; return (points, files)."""
+    from .analysis.plots import reach_plot
+    from .analysis.yields import channel_sums, point_from_metadata, write_limits_csv, \
+        write_yields_csv
+    from .framework.rundir import write_atomic
+
+    out = Path(out)
+    points = channel_sums([point_from_metadata(m, s_up=s_up) for m in metas])
+    write_yields_csv(points, out / "yields.csv")
+    write_limits_csv(points, out / "limits.csv")
+    reach_plot(points, out / "reach.png", title=title)
+    if provenance is not None:
+        write_atomic(out / "provenance.json",
+                     json.dumps(provenance, indent=2, default=str, allow_nan=False).encode())
+    files = sorted(out / f"{_file_of(m)}" for m in metas)
+    return points, files
+
+
+def _file_of(meta):
+    from .framework.jobs import Job
+
+    j = meta["job"]
+    return Job(0, j["label"], j["channel"], j["mass_MeV"]).filename
+
+
+def collect(dirs, out=None, *, cl=None, method=None, background=None, observed=None):
+    """Merge the job files of run folders ``dirs`` (splits of one study) into yields.csv,
+    limits.csv and reach.png in ``out`` (default: the first folder).  The limit settings
+    default to those of the steering the jobs were made from."""
+    from .analysis.limits import signal_upper_limit
+    from .framework.rundir import MANIFEST
+    from .io.root import read_metadata
+
+    dirs = [Path(d) for d in dirs]
+    if not dirs:
+        raise ConfigError("no run folders given", key="DIR")
+    metas, identity = {}, None
+    for d in dirs:
+        if not (d / MANIFEST).is_file():
+            raise ConfigError(f"not an mcpgen run folder (no {MANIFEST})", file=d)
+        ident = json.loads((d / MANIFEST).read_text())["identity"]
+        if identity is not None and ident != identity:
+            raise ConfigError("holds the jobs of another run (other steering, seed or event "
+                              "count) than the first folder", file=d)
+        identity = ident
+        for f in sorted(d.glob("*.root")):
+            m = read_metadata(f)
+            if m.get("run_identity") != identity:
+                continue
+            key = (m["job"]["label"], m["job"]["channel"], f"{m['job']['mass_MeV']:.6g}")
+            if key in metas and metas[key]["job_seed"] != m["job_seed"]:
+                raise ConfigError(f"job {key} differs between folders", file=f)
+            metas.setdefault(key, m)
+    if not metas:
+        raise ConfigError("no finished jobs found", file=dirs[0])
+    lim = next(iter(metas.values()))["limits"]
+    cl = lim["cl"] if cl is None else cl
+    method = lim["method"] if method is None else method
+    background = lim["background"] if background is None else background
+    observed = lim["n_observed"] if observed is None else observed
+    s_up = signal_upper_limit(cl, method, background, observed)
+    out = Path(out) if out is not None else dirs[0]
+    out.mkdir(parents=True, exist_ok=True)
+    points, _ = write_summary(out, list(metas.values()), s_up,
+                              title=f"{100 * cl:g}% CL, s_up = {s_up:.3g}")
+    return points
+
+
+def _provenance(st, metas, s_up, seconds, overrides):
     import platform
     import sys
     from importlib import metadata as md
 
     pkgs = {}
-    for p in ("numpy", "numba", "awkward", "uproot", "vegas", "scipy", "hepunits", "particle"):
+    for p in ("numpy", "numba", "awkward", "uproot", "vegas", "scipy", "hepunits", "particle",
+              "distributed"):
         try:
             pkgs[p] = md.version(p)
         except md.PackageNotFoundError:
@@ -295,9 +332,10 @@ def _provenance(st, results, s_up, seconds, events, seed, workers):
         "mcpgen_version": __version__, "python": sys.version.split()[0],
         "platform": platform.platform(), "packages": pkgs,
         "steering_file": str(st.path) if st.path else None, "steering": st.to_dict(),
-        "overrides": {"events": events, "seed": seed, "workers": workers},
-        "s_up": s_up, "wall_seconds": seconds,
-        "files": [{"file": name, "m_chi_MeV": meta["m_chi_MeV"], "label": meta["label"],
-                   "sigma_pb": meta["sigma_pb"], "sigma_err_pb": meta["sigma_err_pb"],
-                   "events": meta["events"], "job_seed": meta["job_seed"]} for name, meta in results],
+        "overrides": overrides, "s_up": s_up, "wall_seconds": seconds,
+        "files": [{"file": _file_of(m), "label": m["label"], "channel": m["channel"],
+                   "mass_MeV": m["mass_MeV"], "sigma_pb": m["sigma_pb"],
+                   "sigma_err_pb": m["sigma_err_pb"], "events": m["events"],
+                   "job_seed": m["job_seed"], "setup_seconds": m.get("setup_seconds"),
+                   "cpu_seconds": m.get("cpu_seconds")} for m in metas],
     }

@@ -1,14 +1,15 @@
 """Steering files: the declared schema, validation and frozen config objects.
 
-A steering file (TOML) describes one study: run statistics, the physics
-process and MCP masses, one or more experimental set-ups and the limit
-settings.  The schema, with every default, is :data:`STEERING_REFERENCE`.
-Loading is strict: unknown or misspelled keys, wrong types and out-of-range
-values raise :class:`~mcpgen.errors.ConfigError` with one line naming the
-file, the dotted key (e.g. ``setup[0].beam``), the bad value and the allowed
-values.  Resolved values are in hepunits base units: energies and masses in
-MeV, lengths in mm.  Checks that need physics (a mass above the kinematic
-limit) are left to the caller.
+A steering file (TOML) describes one study: run statistics, the production
+channels and MCP masses, one or more experimental set-ups (a parent source and a
+detector card) and the limit settings.  Every key is declared once, in the
+:class:`~mcpgen.schema.Section` tables below (name, kind, default, unit, bounds,
+doc); the config dataclasses, the validation and the README table
+(:func:`reference_markdown`) come from those declarations.  Loading is strict:
+unknown or misspelled keys, wrong types and out-of-range values raise
+:class:`~mcpgen.errors.ConfigError` with one line naming the file, the dotted key
+(e.g. ``setup[0].beam``), the bad value and the allowed values.  Resolved values
+are in hepunits base units: energies and masses in MeV, lengths in mm.
 """
 
 from __future__ import annotations
@@ -17,145 +18,143 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from hepunits import keV
 
-from .constants import LEPTONS
-from .detectors.cards import CardNotFound, SpectrometerCard, load_card
 from .errors import ConfigError
-from .sources.materials import Material, get_material
-from .units import (check_keys, check_range, get_bool, get_float, get_int,
-                    get_quantity, get_str, get_table, parse_quantity, read_toml)
+from .schema import Key, Section
+from .units import check_range, get_table, parse_quantity, read_toml
 
-BEAMS = tuple(LEPTONS)                     # "e-", "e+", "mu-", "mu+"
-PROCESSES = ("brem",)
-METHODS = ("etl", "iww", "ww")
-ELECTRON_LENGTHS = ("tsai", "x0")
 LIMIT_METHODS = ("poisson", "feldman-cousins")
 #: confidence levels with tabulated Feldman-Cousins upper limits
 FC_CLS = (0.9, 0.95)
+#: Feldman-Cousins belts are built by brute force: bounded so a run cannot hang
+FC_MAX_BACKGROUND = 100.0
+FC_MAX_OBSERVED = 200
+#: validated ranges (documented in the README table)
+MASS_MIN = 1.0 * keV          #: below ~1 keV the sampler's weights are not finite
+EPS_MIN = 1e-20               #: weights ~ eps^2 sigma stay normal doubles down to here
+MAX_EVENTS = 10**10
+MAX_TRAIN = 10**7
+MAX_POINTS = 10**9
+MAX_SCAN_POINTS = 1000
+
+RUN = Section("run", (
+    Key("name", "str", None, "label for outputs", default_doc="file name stem"),
+    Key("seed", "int", 0, "master random seed; job seeds are keyed by (set-up label, channel, "
+        "mass), so any split of a scan gives the same events", bounds=dict(ge=0, lt=2**63),
+        type_doc="integer >= 0"),
+    Key("events", "int", 20000, f"events per (set-up, channel, mass), about: the trial count is "
+        f"fixed before generation so weights are final when streamed; <= {MAX_EVENTS:.0e}",
+        bounds=dict(gt=0, le=MAX_EVENTS), type_doc="integer > 0"),
+    Key("unweighted", "bool", False, "unweighted (`true`) or weighted (`false`) events"),
+    Key("train_events", "int", 20000, f"points per VEGAS training iteration, <= {MAX_TRAIN:.0e}",
+        bounds=dict(gt=0, le=MAX_TRAIN), type_doc="integer > 0"),
+    Key("train_iterations", "int", 8, "VEGAS training iterations, 1 to 100",
+        bounds=dict(ge=1, le=100), type_doc="integer >= 1"),
+    Key("precision", "float", 1e-3, "target relative MC error of each cross section; the "
+        "integration stops when it is reached", bounds=dict(gt=0.0, lt=1.0)),
+    Key("integrate_events", "int", 10_000_000, f"most points spent on one cross section, "
+        f"<= {MAX_POINTS:.0e}", bounds=dict(gt=1, le=MAX_POINTS), type_doc="integer > 1"),
+))
+
+PHYSICS = Section("physics", (
+    Key("process", "any", "brem", "production channel or array of channels (each a registered "
+        "process, `mcpgen list`): `\"brem\"` (l N -> l N chi chibar), `\"darkphoton\"` "
+        "(l N -> l N A'); channels of one model add up in the yields",
+        type_doc="string or array"),
+    Key("method", "str", "etl", "lepton-nucleus cross-section method: `\"etl\"` exact tree level, "
+        "`\"ww\"` Weizsaecker-Williams with the exact t_min, `\"iww\"` improved WW of seed 001 "
+        "eqs. 8-10", choices=("etl", "ww", "iww")),
+    Key("eps", "float", 1.0, f"reference eps of the stored weights, `{EPS_MIN:g} <= eps <= 1`",
+        bounds=dict(ge=EPS_MIN, le=1.0)),
+    Key("masses", "any", None, "MCP masses (number = MeV), each >= 1 keV; one of "
+        "`masses`/`mass_scan` required", type_doc="array of masses", default_doc="see meaning"),
+    Key("mass_scan", "table", None, f"`points` (2 to {MAX_SCAN_POINTS}) log-spaced masses from "
+        "`min` to `max` (number = MeV)", type_doc="table `{min, max, points}`", default_doc=""),
+    Key("x_min", "float", None, "generator cut on `(E_chi + E_chibar)/E0` (A' energy for "
+        "darkphoton), `0 < x_min < 1`; must not exceed the detector threshold `x_th`",
+        bounds=dict(gt=0.0, lt=1.0), default_doc="each set-up's detector `x_th`"),
+))
+
+MASS_SCAN = Section("physics.mass_scan", (
+    Key("min", "any", None, "lightest mass (number = MeV)"),
+    Key("max", "any", None, "heaviest mass (number = MeV)"),
+    Key("points", "int", None, f"number of masses, 2 to {MAX_SCAN_POINTS}",
+        bounds=dict(ge=2, le=MAX_SCAN_POINTS)),
+))
+
+SETUP = Section("setup", (
+    Key("label", "str", None, "set-up label (unique, also after turning it into a file name)",
+        default_doc="the card's `detector.name`"),
+    Key("source", "str", "lepton-beam", "parent source (`mcpgen list`); its keys follow"),
+    Key("detector", "str", None, "built-in card (`na64mu`, `na64e`, `ldmx`) or path to a card "
+        "TOML (relative to the steering file)", default_doc="required"),
+    Key("x_th", "float", None, "override of the card's signal threshold, `0 < x_th < 1`",
+        bounds=dict(gt=0.0, lt=1.0), default_doc="the card's `x_th`"),
+))
+
+LIMITS = Section("limits", (
+    Key("cl", "float", 0.95, "confidence level, `0 < cl < 1` (Poisson); 0.9 or 0.95 "
+        "(Feldman-Cousins)", bounds=dict(gt=0.0, lt=1.0)),
+    Key("method", "str", "poisson", "`\"poisson\"` or `\"feldman-cousins\"`", choices=LIMIT_METHODS),
+    Key("background", "float", 0.0, f"expected background events, >= 0 (Feldman-Cousins: <= "
+        f"{FC_MAX_BACKGROUND:g})", bounds=dict(ge=0.0, le=1e12)),
+    Key("observed", "int", -1, f"observed events, >= 0; -1 = expected background rounded down "
+        f"(Feldman-Cousins: <= {FC_MAX_OBSERVED})", bounds=dict(ge=-1, le=10**12)),
+))
 
 SECTIONS = ("run", "physics", "setup", "limits")
-RUN_KEYS = ("name", "seed", "events", "unweighted", "train_events", "train_iterations",
-            "integrate_events")
-PHYSICS_KEYS = ("process", "method", "eps", "masses", "mass_scan", "x_min")
-MASS_SCAN_KEYS = ("min", "max", "points")
-SETUP_KEYS = ("label", "beam", "energy", "leptons_on_target", "target", "thickness", "detector",
-              "x_th", "electron_length", "muon_energy_loss")
-LIMITS_KEYS = ("cl", "method", "background", "observed")
 
-STEERING_REFERENCE = """\
-### Steering files
 
-TOML with the tables below; unknown keys are errors.  Quantities accept a
-number (in the unit given in the table) or a string with a unit:
-energies/masses `eV keV MeV GeV TeV` (`"160 GeV"`), lengths `um mm cm m` or
-`X0` = radiation lengths of the target (`"22.5 cm"`, `"40 X0"`).
+class RunConfig(RUN.dataclass("RunConfig")):
+    """``[run]``: statistics, precision and seed."""
 
-| key | type | default | meaning |
-|---|---|---|---|
-| `run.name` | string | file name stem | label for outputs |
-| `run.seed` | integer >= 0 | `0` | master random seed (runs are reproducible) |
-| `run.events` | integer > 0 | `20000` | events generated per mass point and set-up |
-| `run.unweighted` | boolean | `false` | unweighted (`true`) or weighted (`false`) events |
-| `run.train_events` | integer > 0 | `20000` | points per VEGAS training iteration |
-| `run.train_iterations` | integer >= 1 | `8` | VEGAS training iterations |
-| `run.integrate_events` | integer > 0 | `200000` | points used for the cross section |
-| `physics.process` | string | `"brem"` | production process; allowed: `"brem"` |
-| `physics.method` | string | `"etl"` | cross-section method: `"etl"` exact tree level (default), `"ww"` Weizsaecker-Williams with the exact t_min, `"iww"` improved WW of seed 001 eqs. 8-10 |
-| `physics.eps` | number | `1.0` | reference eps of the stored weights, `0 < eps <= 1` |
-| `physics.masses` | array of masses | one of `masses`/`mass_scan` required | MCP masses (number = MeV), each > 0 |
-| `physics.mass_scan` | table `{min, max, points}` | | `points` (>= 2) log-spaced masses from `min` to `max` (number = MeV) |
-| `physics.x_min` | number | each set-up's `x_th` | generator threshold on `(E_chi + E_chibar)/E0`, `0 < x_min < 1`, at most every set-up's `x_th` |
-| `setup` | array of tables `[[setup]]` | required | one or more experimental set-ups |
-| `setup.label` | string | the card's `detector.name` | set-up label (unique) |
-| `setup.beam` | string | required | `"e-"`, `"e+"`, `"mu-"`, `"mu+"` |
-| `setup.energy` | energy | required | beam energy E0 (number = GeV), > 0 |
-| `setup.leptons_on_target` | number | required | leptons on target (LOT/EOT/MOT), > 0; `1e14` or `"1e14"` |
-| `setup.target` | string | required | built-in material: `Pb W Al Fe Cu C Si` |
-| `setup.thickness` | length | required | target thickness (number = cm, or `"40 X0"`), > 0 |
-| `setup.detector` | string | required | built-in card (`na64mu`, `na64e`, `ldmx`) or path to a card TOML (relative to the steering file) |
-| `setup.x_th` | number | the card's `x_th` | override of the signal threshold, `0 < x_th < 1` |
-| `setup.electron_length` | string | `"tsai"` | e+-: `"tsai"` (beam degradation, Tsai 1974) or `"x0"` (effective length = X0, seed 001); ignored for muons |
-| `setup.muon_energy_loss` | boolean | `false` | muons: include the mean dE/dx (minimum ionisation) along the target; must be false for e+- |
-| `limits.cl` | number | `0.95` | confidence level, `0 < cl < 1` (Poisson); 0.9 or 0.95 (Feldman-Cousins) |
-| `limits.method` | string | `"poisson"` | `"poisson"` or `"feldman-cousins"` |
-| `limits.background` | number | `0.0` | expected background events, >= 0 |
-| `limits.observed` | integer | `-1` | observed events, >= 0; -1 = expected background rounded down |
-"""
+
+class PhysicsConfig(PHYSICS.dataclass("PhysicsConfig", skip=("masses", "mass_scan", "process"))):
+    """``[physics]``: channels, method, reference eps and the MCP masses (MeV)."""
 
 
 @dataclass(frozen=True)
-class RunConfig:
-    """``[run]``: statistics and seed (see :data:`STEERING_REFERENCE`)."""
+class PhysicsSettings:
+    """``[physics]`` resolved: ``channels`` (process names) and ``masses`` (MeV)."""
 
-    name: str
-    seed: int = 0
-    events: int = 20000
-    unweighted: bool = False
-    train_events: int = 20000
-    train_iterations: int = 8
-    integrate_events: int = 200000
-
-
-@dataclass(frozen=True)
-class PhysicsConfig:
-    """``[physics]``: process, method, reference eps and the MCP masses (MeV)."""
-
-    masses: tuple            #: MeV, in the order given (mass_scan: increasing)
-    process: str = "brem"
+    masses: tuple
+    channels: tuple = ("brem",)
     method: str = "etl"
     eps: float = 1.0
-    x_min: float | None = None   #: None: use each set-up's x_th
+    x_min: float | None = None
+
+    @property
+    def process(self) -> str:
+        """The first channel (single-channel studies)."""
+        return self.channels[0]
 
 
 @dataclass(frozen=True)
 class Setup:
-    """One ``[[setup]]``: beam, target and detector, in base units (MeV, mm)."""
+    """One ``[[setup]]``: a parent source and a detector card."""
 
     label: str
-    beam: str
-    energy: float                #: MeV
-    leptons_on_target: float
-    target: str
-    material: Material
-    thickness: float             #: mm
+    source: object               #: a Source (e.g. LeptonBeamSource)
     detector: str                #: as written in the steering file
-    card: SpectrometerCard       #: loaded card, with the x_th override applied
+    card: object                 #: loaded card, with the x_th override applied
     x_th_override: float | None = None
-    electron_length: str = "tsai"
-    muon_energy_loss: bool = False
 
     @property
-    def x_th(self) -> float:
-        """Effective signal threshold (override or card value)."""
-        return self.card.x_th
+    def module(self):
+        """The detector module configured by the card."""
+        from .detectors.cards import detector_module
+
+        return detector_module(self.card)
 
     @property
-    def lepton_pdgid(self) -> int:
-        return LEPTONS[self.beam][0]
-
-    @property
-    def lepton_mass(self) -> float:
-        """Beam-lepton mass in MeV."""
-        return LEPTONS[self.beam][1]
-
-    @property
-    def is_muon(self) -> bool:
-        return self.beam.startswith("mu")
-
-    @property
-    def thickness_X0(self) -> float:
-        """Target thickness in radiation lengths."""
-        return self.thickness / self.material.X0
+    def x_th(self) -> float | None:
+        """Detector threshold on the energy fraction (None for modules without one)."""
+        return self.module.generator_threshold()
 
 
-@dataclass(frozen=True)
-class LimitsConfig:
+class LimitsConfig(LIMITS.dataclass("LimitsConfig")):
     """``[limits]``: statistical method for the eps limits."""
-
-    cl: float = 0.95
-    method: str = "poisson"
-    background: float = 0.0
-    observed: int = -1
 
     @property
     def n_observed(self) -> int:
@@ -168,15 +167,18 @@ class Steering:
     """A validated steering file."""
 
     run: RunConfig
-    physics: PhysicsConfig
+    physics: PhysicsSettings
     setups: tuple
     limits: LimitsConfig
     path: Path | None = None     #: the steering file, None for a dict
     text: str | None = None      #: raw file text, None for a dict
 
     def x_min(self, setup: Setup) -> float:
-        """Generator threshold on x for ``setup``: ``physics.x_min`` or the set-up's x_th."""
-        return self.physics.x_min if self.physics.x_min is not None else setup.x_th
+        """Generator cut for ``setup``: ``physics.x_min``, else the detector threshold."""
+        if self.physics.x_min is not None:
+            return self.physics.x_min
+        th = setup.x_th
+        return th if th is not None else 1e-12
 
     def to_dict(self, *, cards: bool = False) -> dict:
         """Plain dict in the steering schema, with resolved values.
@@ -186,17 +188,14 @@ class Steering:
         path).  With ``cards=True`` each set-up also carries its card under
         ``"card"`` (for provenance; such a dict is not loadable).
         """
-        phys = {"process": self.physics.process, "method": self.physics.method,
+        phys = {"process": list(self.physics.channels), "method": self.physics.method,
                 "eps": self.physics.eps, "masses": list(self.physics.masses)}
         if self.physics.x_min is not None:
             phys["x_min"] = self.physics.x_min
         setups = []
         for s in self.setups:
-            d = {"label": s.label, "beam": s.beam, "energy": f"{s.energy!r} MeV",
-                 "leptons_on_target": s.leptons_on_target, "target": s.target,
-                 "thickness": f"{s.thickness!r} mm",
-                 "detector": s.card.builtin or str(Path(s.card.file).resolve()),
-                 "electron_length": s.electron_length, "muon_energy_loss": s.muon_energy_loss}
+            d = {"label": s.label, **s.source.to_table(),
+                 "detector": s.card.builtin or str(Path(s.card.file).resolve())}
             if s.x_th_override is not None:
                 d["x_th"] = s.x_th_override
             if cards:
@@ -222,11 +221,16 @@ def steering_from_dict(d: dict, *, file="<dict>", base_dir=None, default_name="m
     ``base_dir`` resolves relative detector-card paths (default: current
     directory); ``default_name`` is used when ``run.name`` is absent.
     """
+    from .framework.registry import PROCESSES
+
     if not isinstance(d, dict):
         raise ConfigError(f"expected a table (dict), got {type(d).__name__}", file=file)
+    from .units import check_keys
+
     check_keys(d, SECTIONS, file=file, prefix="")
-    run = _run(get_table(d, "run", file=file), file, default_name)
-    physics = _physics(get_table(d, "physics", file=file, required=True), file)
+    run = RUN.read(RUN.table(d, file=file), file=file)
+    run = RunConfig(**{**run, "name": run["name"] or default_name})
+    physics = _physics(PHYSICS.table(d, file=file, required=True), file)
     if "setup" not in d:
         raise ConfigError("missing required array of tables [[setup]]", file=file, key="setup")
     raw = d["setup"]
@@ -236,36 +240,48 @@ def steering_from_dict(d: dict, *, file="<dict>", base_dir=None, default_name="m
     if not isinstance(raw, list) or not raw:
         raise ConfigError("expected one or more [[setup]] tables", file=file, key="setup")
     setups = tuple(_setup(t, i, file, base_dir) for i, t in enumerate(raw))
-    labels = [s.label for s in setups]
-    for i, lab in enumerate(labels):
-        if lab in labels[:i]:
-            raise ConfigError(f"duplicate set-up label {lab!r}; labels must be unique",
-                              file=file, key=f"setup[{i}].label")
+    _check_labels(setups, file)
+    for i, s in enumerate(setups):
+        for c in physics.channels:
+            proc = PROCESSES.get(c)
+            if s.source.kind not in proc.source_kinds:
+                raise ConfigError(f"channel {c!r} takes parents from {', '.join(proc.source_kinds)}"
+                                  f", not from source {s.source.kind!r}", file=file,
+                                  key=f"setup[{i}].source")
+            s.module.check(proc, s.source)
     if physics.x_min is not None:
-        low = min(s.x_th for s in setups)
-        check_range(physics.x_min, file=file, key="physics.x_min", gt=0.0, le=low,
-                    note=" (the smallest set-up x_th)")
-    limits = _limits(get_table(d, "limits", file=file), file)
+        ths = [s.x_th for s in setups if s.x_th is not None]
+        if ths:
+            check_range(physics.x_min, file=file, key="physics.x_min", gt=0.0, le=min(ths),
+                        note=" (the smallest detector threshold x_th: a higher generator cut "
+                             "would drop events the detector accepts)")
+    limits = _limits(LIMITS.table(d, file=file), file)
     return Steering(run, physics, setups, limits)
 
 
-def _run(t, file, default_name) -> RunConfig:
-    check_keys(t, RUN_KEYS, file=file, prefix="run")
-    kw = dict(file=file, prefix="run")
-    return RunConfig(
-        name=get_str(t, "name", default=default_name, **kw),
-        seed=get_int(t, "seed", default=0, ge=0, **kw),
-        events=get_int(t, "events", default=20000, gt=0, **kw),
-        unweighted=get_bool(t, "unweighted", default=False, **kw),
-        train_events=get_int(t, "train_events", default=20000, gt=0, **kw),
-        train_iterations=get_int(t, "train_iterations", default=8, ge=1, **kw),
-        integrate_events=get_int(t, "integrate_events", default=200000, gt=0, **kw),
-    )
+def slug(label: str) -> str:
+    """File-name form of a set-up label."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
 
 
-def _physics(t, file) -> PhysicsConfig:
-    check_keys(t, PHYSICS_KEYS, file=file, prefix="physics")
-    kw = dict(file=file, prefix="physics")
+def _check_labels(setups, file):
+    seen = {}
+    for i, s in enumerate(setups):
+        key = slug(s.label).lower()
+        if key in seen:
+            j = seen[key]
+            same = setups[j].label == s.label
+            raise ConfigError(f"set-up label {s.label!r} " + ("is used twice" if same else
+                              f"gives the same file name as setup[{j}] {setups[j].label!r}")
+                              + "; labels must be unique as file names (letters, digits, - and _)",
+                              file=file, key=f"setup[{i}].label")
+        seen[key] = i
+
+
+def _physics(t, file) -> PhysicsSettings:
+    from .framework.registry import PROCESSES
+
+    v = PHYSICS.read(t, file=file)
     if ("masses" in t) == ("mass_scan" in t):
         raise ConfigError("give exactly one of 'masses' or 'mass_scan'", file=file,
                           key="physics.masses")
@@ -274,86 +290,106 @@ def _physics(t, file) -> PhysicsConfig:
         if not isinstance(values, list) or not values:
             raise ConfigError(f"expected a non-empty array of masses, e.g. [10, \"1 GeV\"], got "
                               f"{values!r}", file=file, key="physics.masses")
-        masses = tuple(_mass(v, f"physics.masses[{i}]", file) for i, v in enumerate(values))
+        masses = tuple(_mass(x, f"physics.masses[{i}]", file) for i, x in enumerate(values))
     else:
-        scan = get_table(t, "mass_scan", **kw)
-        check_keys(scan, MASS_SCAN_KEYS, file=file, prefix="physics.mass_scan")
-        skw = dict(default_unit="MeV", file=file, prefix="physics.mass_scan")
-        lo = get_quantity(scan, "min", "mass", **skw)
-        hi = get_quantity(scan, "max", "mass", **skw)
-        points = get_int(scan, "points", file=file, prefix="physics.mass_scan", ge=2)
+        scan = get_table(t, "mass_scan", file=file, prefix="physics")
+        s = MASS_SCAN.read(scan, file=file)
+        for k in MASS_SCAN.names:
+            if k not in scan:
+                raise ConfigError("missing required key", file=file, key=f"physics.mass_scan.{k}")
+        lo, hi = (_mass(scan[k], f"physics.mass_scan.{k}", file) for k in ("min", "max"))
         if not hi > lo:
             raise ConfigError(f"max {scan['max']!r} must be above min {scan['min']!r}",
                               file=file, key="physics.mass_scan.max")
-        masses = tuple(float(m) for m in np.geomspace(lo, hi, points))
-    return PhysicsConfig(
-        masses=tuple(masses),
-        process=get_str(t, "process", default="brem", choices=PROCESSES, **kw),
-        method=get_str(t, "method", default="etl", choices=METHODS, **kw),
-        eps=get_float(t, "eps", default=1.0, gt=0.0, le=1.0, **kw),
-        x_min=get_float(t, "x_min", default=None, gt=0.0, lt=1.0, **kw),
-    )
+        masses = tuple(float(m) for m in np.geomspace(lo, hi, s["points"]))
+    names = [f"{m:.6g}" for m in masses]
+    for i, n in enumerate(names):
+        if n in names[:i]:
+            j = names.index(n)
+            raise ConfigError(f"mass {masses[i]!r} MeV repeats physics.masses[{j}] = {masses[j]!r} "
+                              "MeV (to 6 significant digits, the precision of the file names); "
+                              "allowed: distinct masses", file=file, key=f"physics.masses[{i}]")
+    raw = t.get("process", "brem")
+    channels = (raw,) if isinstance(raw, str) else raw
+    if not isinstance(channels, (list, tuple)) or not channels or not all(
+            isinstance(c, str) for c in channels):
+        raise ConfigError(f"expected a channel name or an array of names, got {raw!r}; allowed: "
+                          f"{', '.join(PROCESSES.names())}", file=file, key="physics.process")
+    for c in channels:
+        PROCESSES.get(c, file=file, key="physics.process")
+    if len(set(channels)) != len(channels):
+        raise ConfigError(f"channel listed twice in {list(channels)!r}", file=file,
+                          key="physics.process")
+    models = {PROCESSES.get(c).model for c in channels}
+    if len(models) > 1:
+        raise ConfigError(f"channels {list(channels)} belong to different models "
+                          f"({', '.join(sorted(models))}) whose rates do not add; run them in "
+                          "separate steering files", file=file, key="physics.process")
+    return PhysicsSettings(masses=masses, channels=tuple(channels), method=v["method"],
+                           eps=v["eps"], x_min=v["x_min"])
 
 
 def _mass(value, key, file) -> float:
     mass = parse_quantity(value, "mass", default_unit="MeV", file=file, key=key)
-    if not mass > 0:
-        raise ConfigError(f"value {value!r} out of range; allowed: mass > 0", file=file, key=key)
+    if not (mass >= MASS_MIN and np.isfinite(mass)):
+        raise ConfigError(f"value {value!r} out of range; allowed: 1 keV <= mass (finite)",
+                          file=file, key=key)
     return mass
 
 
 def _setup(t, i, file, base_dir) -> Setup:
+    from .detectors.cards import CardNotFound, load_card
+    from .framework.registry import SOURCES
+
     prefix = f"setup[{i}]"
     if not isinstance(t, dict):
         raise ConfigError(f"expected a table, got {t!r}", file=file, key=prefix)
-    check_keys(t, SETUP_KEYS, file=file, prefix=prefix)
-    kw = dict(file=file, prefix=prefix)
-    beam = get_str(t, "beam", choices=BEAMS, **kw)
-    target = get_str(t, "target", **kw)
+    kind = t.get("source", "lepton-beam")
+    source_cls = SOURCES.get(kind, file=file, key=f"{prefix}.source")
+    v = SETUP.read(t, file=file, prefix=prefix, extra=source_cls.keys)
+    source = source_cls.from_table(t, file=file, prefix=prefix)
+    if v["detector"] is None:
+        raise ConfigError("missing required key", file=file, key=f"{prefix}.detector")
     try:
-        material = get_material(target)
-    except ValueError as exc:
-        raise ConfigError(str(exc), file=file, key=f"{prefix}.target") from None
-    energy = get_quantity(t, "energy", "energy", default_unit="GeV", **kw)
-    lot = get_quantity(t, "leptons_on_target", "number", default_unit="", **kw)
-    thickness = get_quantity(t, "thickness", "length", default_unit="cm", material=material, **kw)
-    detector = get_str(t, "detector", **kw)
-    try:
-        card = load_card(detector, base_dir=base_dir)
+        card = load_card(v["detector"], base_dir=base_dir)
     except CardNotFound as exc:
         raise ConfigError(str(exc), file=file, key=f"{prefix}.detector") from None
-    x_th = get_float(t, "x_th", default=None, gt=0.0, lt=1.0, **kw)
-    if x_th is not None:
-        card = card.with_x_th(x_th, f"override in {file}, key {prefix}.x_th")
-    muon_loss = get_bool(t, "muon_energy_loss", default=False, **kw)
-    if muon_loss and not beam.startswith("mu"):
-        raise ConfigError(f"muon_energy_loss = true needs a muon beam, not {beam!r}; "
-                          "allowed: false for e+-", file=file, key=f"{prefix}.muon_energy_loss")
-    return Setup(
-        label=get_str(t, "label", default=card.name, **kw),
-        beam=beam, energy=energy, leptons_on_target=lot, target=target, material=material,
-        thickness=thickness, detector=detector, card=card, x_th_override=x_th,
-        electron_length=get_str(t, "electron_length", default="tsai", choices=ELECTRON_LENGTHS,
-                                **kw),
-        muon_energy_loss=muon_loss,
-    )
+    if v["x_th"] is not None:
+        if not hasattr(card, "with_x_th"):
+            raise ConfigError(f"detector module {card.module!r} has no threshold x_th to "
+                              "override", file=file, key=f"{prefix}.x_th")
+        card = card.with_x_th(v["x_th"], f"override in {file}, key {prefix}.x_th")
+    return Setup(label=v["label"] if v["label"] is not None else card.name, source=source,
+                 detector=v["detector"], card=card, x_th_override=v["x_th"])
 
 
 def _limits(t, file) -> LimitsConfig:
-    check_keys(t, LIMITS_KEYS, file=file, prefix="limits")
-    kw = dict(file=file, prefix="limits")
-    method = get_str(t, "method", default="poisson", choices=LIMIT_METHODS, **kw)
-    cl = get_float(t, "cl", default=0.95, gt=0.0, lt=1.0, **kw)
-    if method == "feldman-cousins" and cl not in FC_CLS:
-        raise ConfigError(f"value {cl!r} not tabulated for feldman-cousins; allowed: "
-                          f"{', '.join(map(str, FC_CLS))}", file=file, key="limits.cl")
-    return LimitsConfig(
-        cl=cl, method=method,
-        background=get_float(t, "background", default=0.0, ge=0.0, **kw),
-        observed=get_int(t, "observed", default=-1, ge=-1,
-                         note=" (-1: the expected background rounded down)", **kw),
-    )
+    v = LIMITS.read(t, file=file)
+    if v["method"] == "feldman-cousins":
+        if v["cl"] not in FC_CLS:
+            raise ConfigError(f"value {v['cl']!r} not tabulated for feldman-cousins; allowed: "
+                              f"{', '.join(map(str, FC_CLS))}", file=file, key="limits.cl")
+        check_range(v["background"], file=file, key="limits.background", ge=0.0,
+                    le=FC_MAX_BACKGROUND, note=" for feldman-cousins (use poisson beyond)")
+        check_range(v["observed"], file=file, key="limits.observed", ge=-1, le=FC_MAX_OBSERVED,
+                    note=" for feldman-cousins (use poisson beyond)")
+    return LimitsConfig(**v)
 
 
-__all__ = ["STEERING_REFERENCE", "Steering", "RunConfig", "PhysicsConfig", "Setup",
-           "LimitsConfig", "load_steering", "steering_from_dict"]
+def reference_markdown() -> str:
+    """The README table of every steering key, generated from the declarations."""
+    from .sources.lepton_beam import KEY_DOCS
+
+    rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    rows += RUN.markdown() + PHYSICS.markdown()
+    rows.append("| `setup` | array of tables `[[setup]]` | required | one or more experimental "
+                "set-ups |")
+    rows += SETUP.markdown()
+    rows += [f"| `setup.{k}` | {typ} | {default} | lepton-beam source: {doc} |"
+             for k, typ, default, doc in KEY_DOCS]
+    rows += LIMITS.markdown()
+    return "\n".join(rows) + "\n"
+
+
+__all__ = ["Steering", "RunConfig", "PhysicsSettings", "Setup", "LimitsConfig", "load_steering",
+           "steering_from_dict", "reference_markdown", "slug"]

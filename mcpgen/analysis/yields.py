@@ -1,98 +1,161 @@
-"""Signal yields and eps limits from generated events.
+"""Signal yields and eps limits, summed over channels.
 
-Yield for a thin target, seed 001 eq. (12) and seed 002 eq. (4):
+For one (set-up, channel, mass) the expected count at charge eps is
 
-    N(eps) = LOT x n_T x L_T x sigma_sel(eps),   n_T = rho N_A / A,
+    N(eps) = exposure x (eps/eps_ref)^p x S(eps),   S(eps) = sum_i w_i eff_i(eps),
 
-with LOT the leptons on target, n_T the number of nuclei per volume, L_T the
-(effective) target length and sigma_sel the cross section of the events that
-pass the detector selection,
+summed over the events that pass the detector (seed 001 eq. 12, seed 002 eq. 4
+for a lepton beam, where exposure = LOT x n_T x L_T in pb^-1 and the weights are
+cross sections per nucleus in pb).  ``p`` is the process's eps power (2: the
+production amplitude is linear in eps; the O(eps^4) trident terms and the O(eps^3)
+interference are neglected, seed 001 footnote 4) and eff_i(eps) follows the
+detector's efficiency model (:mod:`mcpgen.framework.detector`): constant, a power
+law, or a per-event table.  Channels of one model add: N = sum_c N_c(eps).
 
-    sigma_sel = sum_i w_i eff_i   over events with det_pass_i,
+The limit stage returns the eps *intervals* inside (0, 1] where N(eps) >= s_up:
+for a single power law one interval [eps_limit, 1], in general (slow-MCP islands
+of an e+e- tracker, a ceiling from absorption) several.  ``eps_limit`` is the
+lowest edge (NaN when N < s_up everywhere); eps > 1 is outside the validity of
+the scaling and of "millicharged".
 
-where w_i is the event weight in pb at the reference eps_ref of the file (the
-weights of a file add up to its cross section; see
-:class:`mcpgen.io.record.EventBatch`) and eff_i the per-event detector
-efficiency.  The production amplitude is linear in eps, so
-sigma(eps) = sigma(eps_ref) (eps / eps_ref)^2; the O(eps^4) trident terms and
-the O(eps^3) interference are neglected (seed 001, footnote 4).  The eps limit
-solves N(eps) = s_up:
-
-    eps_limit = eps_ref sqrt(s_up / N(eps_ref)) = sqrt(s_up / N(eps = 1)),
-
-reported as NaN when there is no reach, N(eps = 1) < s_up (eps_limit > 1 is
-outside the validity of the eps^2 scaling and of "millicharged").
-
-Units: hepunits internally -- n_T in mm^-3, L_T in mm, sigma in mm^2 (a weight
-w [pb] is w * picobarn); CSV outputs state their units in the column names.
+The sums are accumulated where the events are made (:mod:`mcpgen.framework.jobs`)
+and stored in each file's metadata (``yield_sums``); :func:`yields_from_files`
+recomputes them from the three branches it needs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import math
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from hepunits import picobarn
 
 from ..errors import ConfigError
+
+#: lower end of the eps range searched for limit intervals
+EPS_SEARCH_MIN = 1e-12
+#: label of the channel-sum rows
+SUM_CHANNEL = "sum"
 
 
 @dataclass(frozen=True)
 class YieldPoint:
-    """Expected signal and eps limit for one set-up and one chi mass.
+    """Expected signal and eps limit for one set-up, channel (or their sum) and mass.
 
-    All quantities are plain numbers in the units named by the field (hepunits
-    base units: MeV, mm); counts are dimensionless.
+    ``exposure_per_pb`` x ``sigma_sel_pb`` is the count at eps_ref; ``parts`` holds
+    the channel points of a sum.
     """
 
-    label: str                 #: set-up name, e.g. "NA64mu 160 GeV Pb"
-    m_chi: float               #: chi mass, MeV
+    label: str                 #: set-up name, e.g. "NA64mu"
+    m_chi: float               #: mass, MeV
     eps_ref: float             #: reference eps at which the weights were generated
-    sigma_sel_pb: float        #: selected cross section at eps_ref, pb
+    sigma_sel_pb: float        #: selected cross section at eps_ref, pb (sum w eff)
     sigma_sel_err_pb: float    #: its MC error, sqrt(sum (w eff)^2), pb
-    n_per_eps2: float          #: expected selected events at eps = 1
-    lot: float                 #: leptons on target
-    n_target_per_mm3: float    #: nuclei per mm^3, rho N_A / A
-    length_mm: float           #: target length used in the yield, mm
-    s_up: float                #: upper limit on the signal count used for eps_limit
-    eps_limit: float           #: eps where N(eps) = s_up; NaN when there is no reach
+    exposure_per_pb: float     #: expected count per pb of selected cross section
+    s_up: float                #: upper limit on the signal count used for the limits
+    channel: str = "brem"
+    eps_power: float = 2.0
+    efficiency_model: dict = field(default_factory=lambda: {"kind": "constant", "power": 0.0,
+                                                            "grid": []})
+    table: tuple = ()          #: S(eps) on the efficiency grid (kind "table"), pb
+    parts: tuple = ()          #: channel points of a sum
+
+    def selected(self, eps) -> float:
+        """S(eps) in pb: the selected cross section at eps_ref, with the efficiency model."""
+        m = self.efficiency_model
+        if m["kind"] == "constant":
+            return self.sigma_sel_pb
+        if m["kind"] == "power":
+            return self.sigma_sel_pb * (eps / self.eps_ref) ** float(m["power"])
+        return float(np.interp(math.log(eps), np.log(m["grid"]), self.table))
 
     def n_expected(self, eps: float) -> float:
-        """Expected selected events at charge eps, N(eps) = n_per_eps2 eps^2."""
-        return self.n_per_eps2 * eps * eps
+        """Expected selected events at charge eps."""
+        if self.parts:
+            return sum(p.n_expected(eps) for p in self.parts)
+        return self.exposure_per_pb * (eps / self.eps_ref) ** self.eps_power * self.selected(eps)
+
+    @property
+    def n_per_eps2(self) -> float:
+        """Expected events at eps = 1 (for an eps^2 law, N(eps) = n_per_eps2 eps^2)."""
+        return self.n_expected(1.0)
+
+    @property
+    def intervals(self) -> tuple:
+        """The eps intervals (low, high) in (0, 1] with N(eps) >= s_up."""
+        return eps_intervals(self, self.s_up)
+
+    @property
+    def eps_limit(self) -> float:
+        """Smallest eps at which the expected count reaches s_up; NaN when none."""
+        iv = self.intervals
+        return iv[0][0] if iv else math.nan
 
 
-#: YieldPoint field -> CSV column name (units in the name where it has units)
-_CSV_COLUMNS = {
-    "label": "label",
-    "m_chi": "m_chi_MeV",
-    "eps_ref": "eps_ref",
-    "sigma_sel_pb": "sigma_sel_pb",
-    "sigma_sel_err_pb": "sigma_sel_err_pb",
-    "n_per_eps2": "n_per_eps2",
-    "lot": "lot",
-    "n_target_per_mm3": "n_target_per_mm3",
-    "length_mm": "length_mm",
-    "s_up": "s_up",
-    "eps_limit": "eps_limit",
-}
-_LIMITS_COLUMNS = ("label", "m_chi", "eps_limit", "s_up")
+def _power_law(point):
+    """Total eps power if N(eps) is one power law c eps^P, else None."""
+    parts = point.parts or (point,)
+    powers = set()
+    for p in parts:
+        kind = p.efficiency_model["kind"]
+        if kind == "table":
+            return None
+        powers.add(p.eps_power + (float(p.efficiency_model["power"]) if kind == "power" else 0.0))
+    return powers.pop() if len(powers) == 1 else None
+
+
+def eps_intervals(point, s_up: float, *, eps_max: float = 1.0) -> tuple:
+    """Intervals of eps in (EPS_SEARCH_MIN, eps_max] where ``point.n_expected(eps) >= s_up``.
+
+    A single power law is solved in closed form (eps = (s_up / N(1))^(1/P)); otherwise
+    N is scanned on a log grid (40 points per e-fold of eps) and each crossing refined by
+    bisection in log eps.  An interval reaching the top of the range ends at ``eps_max``.
+    """
+    if not (s_up > 0.0 and math.isfinite(s_up)):
+        raise ValueError(f"s_up must be a positive finite number, got {s_up!r}")
+    P = _power_law(point)
+    if P is not None and P > 0:
+        n1 = point.n_expected(eps_max)
+        if not (n1 > 0.0) or n1 < s_up:
+            return ()
+        return ((eps_max * (s_up / n1) ** (1.0 / P), eps_max),)
+    lo = math.log(EPS_SEARCH_MIN)
+    hi = math.log(eps_max)
+    grid = np.linspace(lo, hi, int(40 * (hi - lo)) + 2)
+    f = np.array([point.n_expected(math.exp(x)) - s_up for x in grid])
+    inside = f >= 0
+    out, start = [], None
+    for i, ok in enumerate(inside):
+        if ok and start is None:
+            start = math.exp(grid[0]) if i == 0 else _edge(point, s_up, grid[i - 1], grid[i])
+        if not ok and start is not None:
+            out.append((start, _edge(point, s_up, grid[i - 1], grid[i])))
+            start = None
+    if start is not None:
+        out.append((start, eps_max))
+    return tuple(out)
+
+
+def _edge(point, s_up, a, b):
+    """Crossing of N = s_up between log eps a and b (bisection, 60 steps)."""
+    fa = point.n_expected(math.exp(a)) - s_up
+    for _ in range(60):
+        m = 0.5 * (a + b)
+        fm = point.n_expected(math.exp(m)) - s_up
+        if (fm >= 0) == (fa >= 0):
+            a, fa = m, fm
+        else:
+            b = m
+    return math.exp(0.5 * (a + b))
 
 
 def eps_limit_from_yield(n_per_eps2: float, s_up: float) -> float:
-    """eps with n_per_eps2 eps^2 = s_up, or NaN when there is no reach.
-
-    No reach means n_per_eps2 < s_up (the limit would lie above eps = 1) or no
-    selected events at all.  Written without evaluating a square root of a
-    negative number, so it never warns.
-    """
+    """eps with n_per_eps2 eps^2 = s_up, or NaN when there is no reach (eps^2 law)."""
     if not (s_up > 0.0 and math.isfinite(s_up)):
         raise ValueError(f"s_up must be a positive finite number, got {s_up!r}")
     if not (n_per_eps2 > 0.0) or n_per_eps2 < s_up:
@@ -100,137 +163,85 @@ def eps_limit_from_yield(n_per_eps2: float, s_up: float) -> float:
     return math.sqrt(s_up / n_per_eps2)
 
 
-def _positive(name, value):
-    value = float(value)
-    if not (value > 0.0 and math.isfinite(value)):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return value
-
-
-def compute_yield(
-    batch,
-    metadata: dict,
-    *,
-    lot: float,
-    n_target: float,
-    length: float,
-    s_up: float,
-    label: str = "",
-) -> YieldPoint:
-    """Yield and eps limit for one event file (seed 001 eq. 12, seed 002 eq. 4).
-
-    Parameters
-    ----------
-    batch : mcpgen.io.record.EventBatch
-        Events with weights in pb at ``metadata["eps"]`` and the detector
-        decision (``det_pass``, ``det_eff``) filled in.
-    metadata : dict
-        Run metadata; ``"m_chi_MeV"`` and ``"eps"`` (the reference eps) are used.
-    lot : leptons on target.
-    n_target : nuclei per volume in hepunits (mm^-3), e.g.
-        ``Material.atoms_per_volume()``.
-    length : target length in hepunits (mm).
-    s_up : upper limit on the signal count (see :mod:`mcpgen.analysis.limits`).
-
-    The selected cross section is sum(w eff) over events with det_pass; its
-    MC error is sqrt(sum (w eff)^2), the usual error of a sum of weights.
-    """
-    for key in ("m_chi_MeV", "eps"):
-        if key not in metadata:
-            raise KeyError(f"run metadata lacks {key!r} (have: {', '.join(map(str, metadata))})")
-    m_chi = float(metadata["m_chi_MeV"])
-    eps_ref = _positive("metadata eps", metadata["eps"])
-    lot = _positive("lot", lot)
-    n_target = _positive("n_target", n_target)
-    length = _positive("length", length)
-    s_up = _positive("s_up", s_up)
-
-    weight = np.asarray(batch.weight, dtype=np.float64)
-    passed = np.asarray(batch.det_pass, dtype=bool)
-    eff = np.asarray(batch.det_eff, dtype=np.float64)
-    if not (weight.shape == passed.shape == eff.shape):
-        raise ValueError(
-            f"inconsistent event arrays: weight {weight.shape}, det_pass {passed.shape}, "
-            f"det_eff {eff.shape}"
-        )
-    w_sel = weight[passed] * eff[passed]
-    if not np.all(np.isfinite(w_sel)):
-        raise ValueError("non-finite weight or efficiency among the selected events")
-    if np.any((eff[passed] < 0.0) | (eff[passed] > 1.0)):
-        raise ValueError("detector efficiencies must lie in [0, 1]")
-
-    sigma_sel_pb = float(np.sum(w_sel))
-    sigma_err_pb = float(np.sqrt(np.sum(w_sel * w_sel)))
-    n_ref = lot * n_target * length * sigma_sel_pb * picobarn
-    n_per_eps2 = n_ref / (eps_ref * eps_ref)
+def point_from_metadata(meta: dict, *, s_up: float, exposure=None, label=None, sums=None,
+                        path=None) -> YieldPoint:
+    """YieldPoint of one job from its metadata (``yield_sums``, or ``sums`` given)."""
+    sums = sums if sums is not None else meta.get("yield_sums")
+    where = dict(file=path) if path is not None else {}
+    for key in ("eps",):
+        if key not in meta:
+            raise ConfigError(f"run metadata has no {key!r}", key=key, **where)
+    if sums is None:
+        raise ConfigError("run metadata has no 'yield_sums'; use yields_from_files", **where)
+    if exposure is None:
+        if "exposure_per_pb" not in meta:
+            raise ConfigError("run metadata has no 'exposure_per_pb'; pass exposure= to "
+                              "recompute the yield", key="exposure_per_pb", **where)
+        exposure = float(meta["exposure_per_pb"])
+    model = sums.get("efficiency_model", {"kind": "constant", "power": 0.0, "grid": []})
+    mass = meta.get("mass_MeV", meta.get("m_chi_MeV"))
     return YieldPoint(
-        label=str(label),
-        m_chi=m_chi,
-        eps_ref=eps_ref,
-        sigma_sel_pb=sigma_sel_pb,
-        sigma_sel_err_pb=sigma_err_pb,
-        n_per_eps2=n_per_eps2,
-        lot=lot,
-        n_target_per_mm3=n_target,
-        length_mm=length,
-        s_up=s_up,
-        eps_limit=eps_limit_from_yield(n_per_eps2, s_up),
-    )
+        label=str(label if label is not None else meta.get("label") or
+                  (Path(path).stem if path else "")),
+        m_chi=float(mass), eps_ref=float(meta["eps"]),
+        sigma_sel_pb=float(sums["sum_w_eff"]),
+        sigma_sel_err_pb=math.sqrt(float(sums["sum_w2_eff2"])),
+        exposure_per_pb=float(exposure), s_up=float(s_up),
+        channel=str(meta.get("channel", meta.get("process", "brem"))),
+        eps_power=float(meta.get("eps_power", 2)), efficiency_model=model,
+        table=tuple(sums.get("table_sum_w_eff", ())))
 
 
-def _from_metadata(metadata, key, override, path):
-    if override is not None:
-        return override
-    if key not in metadata:
-        raise ConfigError(
-            f"run metadata has no {key!r}; pass it explicitly to recompute the yield",
-            file=path,
-            key=key,
-        )
-    try:
-        return float(metadata[key])
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"metadata value {metadata[key]!r} is not a number", file=path, key=key
-        ) from None
+def channel_sums(points) -> list:
+    """The points plus, for every (set-up, mass) with more than one channel, their sum."""
+    groups = {}
+    for p in points:
+        groups.setdefault((p.label, f"{p.m_chi:.6g}"), []).append(p)
+    out = list(points)
+    for (label, _), ps in groups.items():
+        if len(ps) > 1:
+            first = ps[0]
+            out.append(YieldPoint(
+                label=label, m_chi=first.m_chi, eps_ref=first.eps_ref,
+                sigma_sel_pb=math.nan, sigma_sel_err_pb=math.nan, exposure_per_pb=math.nan,
+                s_up=first.s_up, channel=SUM_CHANNEL, parts=tuple(ps)))
+    return out
 
 
-def yields_from_files(
-    paths,
-    *,
-    s_up: float,
-    lot: float | None = None,
-    n_target: float | None = None,
-    length: float | None = None,
-    label: str | None = None,
-) -> list[YieldPoint]:
-    """Yields and eps limits recomputed from event files alone.
+def yields_from_files(paths, *, s_up: float, exposure: float | None = None,
+                      label: str | None = None) -> list[YieldPoint]:
+    """Yields and eps limits recomputed from event files alone (any process family).
 
-    Each file is read with ``mcpgen.io.root.read_events(path) -> (EventBatch,
-    metadata)``.  LOT, n_T [mm^-3] and L_T [mm] come from the metadata keys
-    ``"leptons_on_target"``, ``"n_target_per_mm3"`` and ``"target_length_mm"``
-    unless given here (``lot``, ``n_target``, ``length``, hepunits).  The label
-    is ``label`` if given, else the metadata ``"label"``, else the file name
-    without extension.  A missing key raises :class:`ConfigError` naming the
-    file and the key.  Points come back in the order of ``paths``.
+    Reads only ``weight``, ``det_pass``, ``det_eff`` (and ``det_eff_table`` for a
+    table efficiency model) and the metadata.  The exposure (pb^-1) comes from
+    the metadata key ``exposure_per_pb`` unless given.  Points come back in the
+    order of ``paths``.
     """
-    from ..io.root import read_events  # the ROOT reader is only needed here
+    from ..io.root import read_branches, read_metadata
+    from ..framework.detector import EfficiencyModel
+    from ..framework.jobs import YieldAccumulator
 
     points = []
     for path in paths:
-        batch, metadata = read_events(path)
-        point_label = label if label is not None else str(metadata.get("label") or Path(path).stem)
-        points.append(
-            compute_yield(
-                batch,
-                metadata,
-                lot=_from_metadata(metadata, "leptons_on_target", lot, path),
-                n_target=_from_metadata(metadata, "n_target_per_mm3", n_target, path),
-                length=_from_metadata(metadata, "target_length_mm", length, path),
-                s_up=s_up,
-                label=point_label,
-            )
-        )
+        meta = read_metadata(path)
+        model = (meta.get("yield_sums") or {}).get("efficiency_model") or \
+            (meta.get("detector") or {}).get("efficiency_model") or {"kind": "constant"}
+        model = EfficiencyModel.from_dict(model)
+        names = ["weight", "det_pass", "det_eff"] + (["det_eff_table"] if model.kind == "table"
+                                                      else [])
+        data, _ = read_branches(path, names)
+        acc = YieldAccumulator(model)
+
+        class _B:  # the three (four) arrays as a batch for the accumulator
+            weight, det_pass, det_eff = data["weight"], data["det_pass"], data["det_eff"]
+            det_eff_table = data.get("det_eff_table")
+        try:
+            acc.add(_B)
+        except FloatingPointError:
+            raise ConfigError("non-finite weight or efficiency among the events", file=path) \
+                from None
+        points.append(point_from_metadata(meta, s_up=s_up, exposure=exposure, label=label,
+                                          sums=acc.to_dict(), path=path))
     return points
 
 
@@ -266,57 +277,69 @@ def _write_csv(path, header, rows):
             writer = csv.writer(fh)
             writer.writerow(header)
             writer.writerows(rows)
+        os.chmod(tmp, 0o644)
 
 
-def write_yields_csv(points, path) -> None:
-    """Write every :class:`YieldPoint` field, one row per point, atomically.
-
-    Columns (units in the names): label, m_chi_MeV, eps_ref, sigma_sel_pb,
-    sigma_sel_err_pb, n_per_eps2 (events at eps = 1), lot, n_target_per_mm3,
-    length_mm, s_up, eps_limit (blank where there is no reach).
-    """
-    fields = [f.name for f in dataclasses.fields(YieldPoint)]
-    header = [_CSV_COLUMNS[f] for f in fields]
-    rows = [[_fmt(getattr(p, f)) for f in fields] for p in points]
-    _write_csv(path, header, rows)
+YIELDS_COLUMNS = ("label", "channel", "m_chi_MeV", "eps_ref", "eps_power", "efficiency_model",
+                  "sigma_sel_pb", "sigma_sel_err_pb", "exposure_per_pb", "n_per_eps2", "s_up",
+                  "eps_limit")
+LIMITS_COLUMNS = ("label", "channel", "m_chi_MeV", "eps_limit", "eps_low", "eps_high", "s_up")
 
 
-def write_limits_csv(points, path) -> None:
-    """Write ``label,m_chi_MeV,eps_limit,s_up``, one row per set-up and mass, atomically.
-
-    eps_limit is left blank where there is no reach (NaN).  Rows are sorted by
-    label (in order of first appearance) and mass.
-    """
+def _order(points):
     order = {}
     for p in points:
         order.setdefault(p.label, len(order))
-    pts = sorted(points, key=lambda p: (order[p.label], p.m_chi))
-    header = [_CSV_COLUMNS[f] for f in _LIMITS_COLUMNS]
-    rows = [[_fmt(getattr(p, f)) for f in _LIMITS_COLUMNS] for p in pts]
-    _write_csv(path, header, rows)
+    return sorted(points, key=lambda p: (order[p.label], p.m_chi, p.channel == SUM_CHANNEL,
+                                         p.channel))
 
 
-def read_yields_csv(path) -> list[YieldPoint]:
-    """Read a file written by :func:`write_yields_csv` back into YieldPoints."""
-    fields = {f.name: f for f in dataclasses.fields(YieldPoint)}
-    points = []
+def write_yields_csv(points, path) -> None:
+    """One row per set-up, channel (and channel sum) and mass, atomically.
+
+    Columns (units in the names): label, channel, m_chi_MeV, eps_ref, eps_power,
+    efficiency_model, sigma_sel_pb, sigma_sel_err_pb, exposure_per_pb, n_per_eps2
+    (events at eps = 1), s_up, eps_limit (blank where there is no reach).
+    """
+    rows = [[p.label, p.channel, _fmt(p.m_chi), _fmt(p.eps_ref), _fmt(float(p.eps_power)),
+             "sum" if p.parts else p.efficiency_model["kind"], _fmt(p.sigma_sel_pb),
+             _fmt(p.sigma_sel_err_pb), _fmt(p.exposure_per_pb), _fmt(p.n_per_eps2),
+             _fmt(p.s_up), _fmt(p.eps_limit)] for p in _order(points)]
+    _write_csv(path, YIELDS_COLUMNS, rows)
+
+
+def write_limits_csv(points, path) -> None:
+    """``label,channel,m_chi_MeV,eps_limit,eps_low,eps_high,s_up``, one row per interval.
+
+    A point without reach has one row with blank eps_limit/eps_low/eps_high;
+    ``eps_high = 1`` means the region reaches the top of the range eps <= 1.
+    Rows are sorted by label (in order of first appearance), mass and channel.
+    """
+    rows = []
+    for p in _order(points):
+        iv = p.intervals
+        for lo, hi in iv or ((math.nan, math.nan),):
+            rows.append([p.label, p.channel, _fmt(p.m_chi), _fmt(p.eps_limit), _fmt(lo), _fmt(hi),
+                         _fmt(p.s_up)])
+    _write_csv(path, LIMITS_COLUMNS, rows)
+
+
+def read_limits_csv(path) -> list[dict]:
+    """Rows of a limits.csv as dicts of floats (NaN for blanks) and strings."""
     with open(path, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            kw = {}
-            for name in fields:
-                cell = row[_CSV_COLUMNS[name]]
-                kw[name] = cell if name == "label" else (float(cell) if cell != "" else math.nan)
-            points.append(YieldPoint(**kw))
-    return points
+        return [{k: (v if k in ("label", "channel") else (float(v) if v else math.nan))
+                 for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
 __all__ = [
     "YieldPoint",
-    "compute_yield",
+    "eps_intervals",
     "eps_limit_from_yield",
+    "point_from_metadata",
+    "channel_sums",
     "yields_from_files",
     "write_yields_csv",
     "write_limits_csv",
-    "read_yields_csv",
+    "read_limits_csv",
     "atomic_path",
 ]

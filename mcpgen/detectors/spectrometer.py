@@ -1,4 +1,4 @@
-"""Spectrometer detector module for missing-energy experiments (NA64mu, NA64e, LDMX).
+"""Spectrometer detector module (registered as ``"spectrometer"``) for missing-energy experiments (NA64mu, NA64e, LDMX).
 
 The signal is a lepton that loses most of its energy to the invisible
 chi chibar pair.  The detector reconstructs a recoil energy ``E_rec`` and
@@ -31,23 +31,147 @@ block by block with one Generator per block, e.g.
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import ConfigError
+from ..framework.detector import DetectorModule
+from ..framework.process import Column
+from ..units import check_keys, get_float, get_str, get_table
+
+CARD_SECTIONS = ("detector", "sources", "spectrometer")
+DETECTOR_KEYS = ("name", "module")
+SPECTROMETER_KEYS = ("x_th", "recoil", "resolution", "theta_max", "efficiency")
+#: how the recoil energy E_rec is reconstructed
+RECOIL_MODES = ("lepton", "visible")
+#: defaults of the optional spectrometer keys (x_th is required)
+SPECTROMETER_DEFAULTS = {"recoil": "lepton", "resolution": 0.0, "theta_max": 0.0, "efficiency": 1.0}
+
+CARD_REFERENCE = """\
+### Detector cards
+
+A card is a TOML file with three tables.  Built-in cards: `na64mu`, `na64e`,
+`ldmx` (copies in `detectors/`); any other value of `setup.detector` is a path,
+relative to the steering file.  Unknown keys are errors.
+
+| key | type | default | meaning |
+|---|---|---|---|
+| `detector.name` | string | required | display name, e.g. `"NA64mu"` |
+| `detector.module` | string | required | detector module: `"spectrometer"` |
+| `spectrometer.x_th` | number | required | signal region `E_rec <= (1 - x_th) E0`, `0 < x_th < 1` |
+| `spectrometer.recoil` | string | `"lepton"` | `"lepton"`: `E_rec` is the energy of the outgoing lepton (magnetic spectrometer / tracker); `"visible"`: `E_rec = E0 - (E_chi + E_chibar)` (active thick target: all but the pair is seen, NA64e ECAL) |
+| `spectrometer.resolution` | number | `0.0` | relative Gaussian resolution `sigma_E/E` on `E_rec`, `0 <= r <= 1` (0 = ideal) |
+| `spectrometer.theta_max` | number | `0.0` | acceptance of the recoil-lepton polar angle in rad, `0 <= theta_max <= pi`; 0 = no cut |
+| `spectrometer.efficiency` | number | `1.0` | flat signal efficiency, `0 <= efficiency <= 1` |
+| `sources.<key>` | string | required for every `spectrometer` key that is set | free-text source of the number (paper, section, equation) |
+"""
+
+
+
+@dataclass(frozen=True)
+class SpectrometerCard:
+    """A spectrometer-type detector (missing-energy experiments); see :data:`CARD_REFERENCE`.
+
+    Numbers are dimensionless except ``theta_max`` (rad).  ``sources`` is a
+    tuple of ``(key, source)`` pairs, one per spectrometer key (``"default"``
+    for keys not set in the card).
+    """
+
+    name: str
+    x_th: float
+    recoil: str = "lepton"
+    resolution: float = 0.0
+    theta_max: float = 0.0
+    efficiency: float = 1.0
+    module: str = "spectrometer"
+    sources: tuple = ()
+    #: where the card came from: a file path (for built-ins the installed resource)
+    file: str = ""
+    #: built-in card name, or None for a user file
+    builtin: str | None = None
+
+    def source(self, key: str) -> str:
+        """Source text of card key ``key`` (e.g. ``"x_th"``)."""
+        return dict(self.sources)[key]
+
+    def with_x_th(self, x_th: float, source: str) -> "SpectrometerCard":
+        """Copy with ``x_th`` replaced (steering-file override) and its source updated."""
+        sources = tuple((k, source if k == "x_th" else s) for k, s in self.sources)
+        return dataclasses.replace(self, x_th=float(x_th), sources=sources)
+
+    def to_dict(self) -> dict:
+        """Card in its TOML layout (plus ``file``/``builtin``), for provenance."""
+        return {
+            "detector": {"name": self.name, "module": self.module},
+            "spectrometer": {k: getattr(self, k) for k in SPECTROMETER_KEYS},
+            "sources": dict(self.sources),
+            "file": self.file,
+            "builtin": self.builtin,
+        }
+
+
+
+def spectrometer_card(table: dict, *, file="<dict>", builtin=None) -> SpectrometerCard:
+    """Validate a spectrometer card given as a dict (the parsed TOML) and build it."""
+    check_keys(table, CARD_SECTIONS, file=file, prefix="")
+    det = get_table(table, "detector", file=file, required=True)
+    check_keys(det, DETECTOR_KEYS, file=file, prefix="detector")
+    name = get_str(det, "name", file=file, prefix="detector")
+    module = get_str(det, "module", file=file, prefix="detector", choices=("spectrometer",))
+
+    spec = get_table(table, "spectrometer", file=file, required=True)
+    check_keys(spec, SPECTROMETER_KEYS, file=file, prefix="spectrometer")
+    kw = dict(file=file, prefix="spectrometer")
+    values = {
+        "x_th": get_float(spec, "x_th", gt=0.0, lt=1.0, **kw),
+        "recoil": get_str(spec, "recoil", default="lepton", choices=RECOIL_MODES, **kw),
+        "resolution": get_float(spec, "resolution", default=0.0, ge=0.0, le=1.0, **kw),
+        "theta_max": get_float(spec, "theta_max", default=0.0, ge=0.0, le=3.141592653589793, **kw),
+        "efficiency": get_float(spec, "efficiency", default=1.0, ge=0.0, le=1.0, **kw),
+    }
+
+    src = get_table(table, "sources", file=file)
+    check_keys(src, SPECTROMETER_KEYS, file=file, prefix="sources")
+    sources = []
+    for key in SPECTROMETER_KEYS:
+        if key in spec:
+            if key not in src:
+                raise ConfigError(f"missing source for spectrometer.{key}; every value set in a "
+                                  "card needs a free-text source (paper, section, equation)",
+                                  file=file, key=f"sources.{key}")
+            text = get_str(src, key, file=file, prefix="sources")
+            if not text.strip():
+                raise ConfigError("empty source text", file=file, key=f"sources.{key}")
+            sources.append((key, text))
+        else:
+            if key in src:
+                raise ConfigError(f"source given for spectrometer.{key}, which is not set; set "
+                                  "the value or remove the source", file=file, key=f"sources.{key}")
+            sources.append((key, f"default ({SPECTROMETER_DEFAULTS[key]!r})"))
+    return SpectrometerCard(name=name, module=module, sources=tuple(sources), file=str(file),
+                            builtin=builtin, **values)
+
 
 #: particle labels used in :class:`mcpgen.io.record.EventBatch`
 LEPTON_OUT = "l'"
 CHI = "chi"
 CHIBAR = "chibar"
+INVISIBLE_V = "V"
 
 
 def true_recoil_energy(batch, card, E0) -> np.ndarray:
-    """True ``E_rec`` (MeV) per event according to ``card.recoil`` (no smearing)."""
+    """True ``E_rec`` (MeV) per event according to ``card.recoil`` (no smearing).
+
+    ``"visible"``: E0 minus the energy of the invisible final state, chi + chibar
+    (or the A' labelled ``V`` of the dark-photon process)."""
     if card.recoil == "lepton":
         return np.array(batch.E[:, batch.index(LEPTON_OUT)], dtype=np.float64)
     if card.recoil == "visible":
-        pair = batch.E[:, batch.index(CHI)] + batch.E[:, batch.index(CHIBAR)]
-        return np.asarray(E0, dtype=np.float64) - pair
+        labels = (CHI, CHIBAR) if CHI in batch.names else (INVISIBLE_V,)
+        invisible = sum(batch.E[:, batch.index(p)] for p in labels)
+        return np.asarray(E0, dtype=np.float64) - invisible
     raise ConfigError(f"unknown recoil mode {card.recoil!r}; allowed: 'lepton', 'visible'",
                       file=card.file or None, key="spectrometer.recoil")
 
@@ -105,3 +229,30 @@ def apply_spectrometer(batch, card, E0: float, rng) -> None:
     batch.det_E_rec = E_rec
     batch.det_pass = passed
     batch.det_eff = np.where(passed, float(card.efficiency), 0.0)
+
+
+class Spectrometer(DetectorModule):
+    """The spectrometer as a :class:`~mcpgen.framework.detector.DetectorModule`.
+
+    Its decision depends on kinematics only, so the efficiency model is constant in
+    eps; its threshold ``x_th`` bounds the generator's phase-space cut (a cut above
+    it would drop events the detector accepts)."""
+
+    name = "spectrometer"
+    columns = (Column("det_E_rec", "float64", "MeV", "measured recoil energy"),)
+
+    @classmethod
+    def card_from_table(cls, table, *, file, builtin=None):
+        return spectrometer_card(table, file=file, builtin=builtin)
+
+    def generator_threshold(self):
+        return self.card.x_th
+
+    def check(self, process_cls, source):
+        if getattr(source, "kind", None) != "lepton-beam":
+            raise ConfigError(f"the spectrometer needs a lepton-beam source, not "
+                              f"{getattr(source, 'kind', source)!r}", file=self.card.file or None,
+                              key="detector.module")
+
+    def apply(self, batch, source, rng):
+        apply_spectrometer(batch, self.card, source.energy, rng)

@@ -1,76 +1,105 @@
-"""The in-memory event record shared by generators, detectors and writers.
+"""The in-memory event record shared by processes, detectors and writers.
 
-An :class:`EventBatch` holds ``n`` events of one process with ``k`` particles
-each, in a fixed order given by ``names``.  Units: MeV for energies, momenta
-and masses, mm for vertices (hepunits base units); weights in pb at the
-reference eps stored in the run metadata.
+An :class:`EventBatch` holds ``n`` events of one process:
 
+* fixed particle blocks: ``k`` particles per event in the order of ``names``,
+  arrays ``pdgid``, ``status``, ``px``, ``py``, ``pz``, ``E``, ``mass`` of shape (n, k);
+* the event ``weight`` (process weight unit, pb for cross sections, at the
+  reference eps of the run) and the production vertex ``vx``, ``vy``, ``vz``;
+* the detector decision ``det_pass`` (bool) and ``det_eff`` (probability at eps_ref);
+* per-event ``columns`` declared by the process (``E_beam`` for lepton beams) or
+  the detector (``det_E_rec``), each of shape (n,) or (n, ...), readable as
+  attributes (``batch.E_beam``);
+* variable-length ``collections``: name -> (offsets (n + 1,), {field: flat array}).
+
+Units: MeV for energies, momenta and masses, mm for vertices (hepunits base units).
 Particle status codes follow HepMC3: 4 incoming beam/target, 1 final state,
 2 decayed intermediate (the virtual photon).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 STATUS_FINAL = 1
 STATUS_DECAYED = 2
 STATUS_INCOMING = 4
+#: legend of the status codes, stored with every file
+STATUS_LEGEND = {STATUS_FINAL: "final state", STATUS_DECAYED: "decayed intermediate",
+                 STATUS_INCOMING: "incoming beam or target"}
 
 
-@dataclass
 class EventBatch:
-    weight: np.ndarray            #: (n,) float64, pb
-    pdgid: np.ndarray             #: (n, k) int32
-    status: np.ndarray            #: (n, k) int32
-    px: np.ndarray                #: (n, k) float64, MeV
-    py: np.ndarray
-    pz: np.ndarray
-    E: np.ndarray
-    mass: np.ndarray
-    vx: np.ndarray                #: (n,) float64, mm: production vertex
-    vy: np.ndarray
-    vz: np.ndarray
-    E_beam: np.ndarray            #: (n,) float64, MeV: incoming lepton energy at the vertex
-    names: tuple = ()             #: k particle labels, e.g. ("l", "N", "l'", "N'", "gamma*", "chi", "chibar")
-    #: detector decision, filled by a detector module (defaults: not yet applied)
-    det_pass: np.ndarray = field(default=None)   #: (n,) bool
-    det_eff: np.ndarray = field(default=None)    #: (n,) float64 in [0, 1]
-    det_E_rec: np.ndarray = field(default=None)  #: (n,) float64, MeV: measured recoil energy
+    """Events of one process; see the module docstring.  Extra keyword arguments are
+    per-event columns (``EventBatch(..., E_beam=array)``)."""
 
-    def __post_init__(self):
-        n = len(self.weight)
-        if self.det_pass is None:
-            self.det_pass = np.ones(n, dtype=bool)
-        if self.det_eff is None:
-            self.det_eff = np.ones(n, dtype=np.float64)
-        if self.det_E_rec is None:
-            self.det_E_rec = np.full(n, np.nan)
+    PER_EVENT = ("weight", "vx", "vy", "vz", "det_pass", "det_eff")
+    PER_PARTICLE = ("pdgid", "status", "px", "py", "pz", "E", "mass")
+    _CORE = PER_EVENT + PER_PARTICLE + ("names", "columns", "collections")
+
+    def __init__(self, *, weight, pdgid, status, px, py, pz, E, mass, vx, vy, vz, names=(),
+                 det_pass=None, det_eff=None, collections=None, **columns):
+        n = len(weight)
+        object.__setattr__(self, "columns", dict(columns))
+        self.weight, self.pdgid, self.status = weight, pdgid, status
+        self.px, self.py, self.pz, self.E, self.mass = px, py, pz, E, mass
+        self.vx, self.vy, self.vz = vx, vy, vz
+        self.names = tuple(names)
+        self.det_pass = np.ones(n, dtype=bool) if det_pass is None else det_pass
+        self.det_eff = np.ones(n, dtype=np.float64) if det_eff is None else det_eff
+        self.collections = dict(collections or {})
+
+    def __getattr__(self, name):
+        columns = self.__dict__.get("columns", {})
+        if name in columns:
+            return columns[name]
+        raise AttributeError(f"EventBatch has no field or column {name!r}")
+
+    def __setattr__(self, name, value):
+        if name in self._CORE:
+            object.__setattr__(self, name, value)
+        else:
+            self.columns[name] = value
 
     def __len__(self):
         return len(self.weight)
-
-    PER_EVENT = ("weight", "vx", "vy", "vz", "E_beam", "det_pass", "det_eff", "det_E_rec")
-    PER_PARTICLE = ("pdgid", "status", "px", "py", "pz", "E", "mass")
 
     def index(self, name: str) -> int:
         """Column of the particle labelled ``name``."""
         return self.names.index(name)
 
     def take(self, sel) -> "EventBatch":
-        """Sub-batch selected by a boolean mask or index array."""
+        """Sub-batch selected by a slice, boolean mask or index array."""
         kw = {f: getattr(self, f)[sel] for f in self.PER_EVENT + self.PER_PARTICLE}
-        return EventBatch(names=self.names, **kw)
+        cols = {c: v[sel] for c, v in self.columns.items()}
+        colls = {}
+        if self.collections:
+            idx = np.arange(len(self))[sel]
+            for c, (off, fields) in self.collections.items():
+                counts = off[1:] - off[:-1]
+                items = np.concatenate([np.arange(off[i], off[i + 1]) for i in idx]) \
+                    if len(idx) else np.zeros(0, np.int64)
+                colls[c] = (np.concatenate([[0], np.cumsum(counts[idx])]).astype(np.int64),
+                            {f: a[items.astype(np.int64)] for f, a in fields.items()})
+        return EventBatch(names=self.names, collections=colls, **kw, **cols)
 
     @classmethod
     def concatenate(cls, batches) -> "EventBatch":
         batches = list(batches)
         if not batches:
             raise ValueError("no batches to concatenate")
-        kw = {
-            f: np.concatenate([getattr(b, f) for b in batches])
-            for f in cls.PER_EVENT + cls.PER_PARTICLE
-        }
-        return cls(names=batches[0].names, **kw)
+        first = batches[0]
+        kw = {f: np.concatenate([getattr(b, f) for b in batches])
+              for f in cls.PER_EVENT + cls.PER_PARTICLE}
+        cols = {c: np.concatenate([b.columns[c] for b in batches]) for c in first.columns}
+        colls = {}
+        for c in first.collections:
+            offs, fields, base = [np.zeros(1, np.int64)], {f: [] for f in first.collections[c][1]}, 0
+            for b in batches:
+                off, fl = b.collections[c]
+                offs.append(off[1:] + base)
+                base += int(off[-1])
+                for f in fields:
+                    fields[f].append(fl[f])
+            colls[c] = (np.concatenate(offs), {f: np.concatenate(v) for f, v in fields.items()})
+        return cls(names=first.names, collections=colls, **kw, **cols)

@@ -1,0 +1,54 @@
+"""Registries: name -> implementation for processes, sources and detector modules.
+
+Entries are ``"module:attribute"`` strings, imported on first lookup, so that
+importing mcpgen (or listing the names) loads no physics and compiles nothing.
+A new channel registers itself by adding one line here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from importlib import import_module
+
+from ..errors import ConfigError
+
+
+class Registry:
+    """A named table of lazily imported implementations."""
+
+    def __init__(self, kind: str, entries: dict):
+        self.kind = kind
+        self._entries = dict(entries)
+
+    def names(self) -> tuple:
+        return tuple(self._entries)
+
+    def __contains__(self, name) -> bool:
+        return name in self._entries
+
+    def get(self, name, *, file=None, key=None):
+        """The implementation registered as ``name``; unknown names are a one-line ConfigError."""
+        if name not in self._entries:
+            close = difflib.get_close_matches(str(name), self.names(), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"unknown {self.kind} {name!r}{hint}; allowed: "
+                              f"{', '.join(self.names())}", file=file, key=key)
+        module, _, attr = self._entries[name].partition(":")
+        return getattr(import_module(module), attr)
+
+
+#: production channels: name -> Process subclass
+PROCESSES = Registry("process", {
+    "brem": "mcpgen.processes.lepton_nucleus:BremProcess",
+    "darkphoton": "mcpgen.processes.lepton_nucleus:DarkPhotonProcess",
+})
+
+#: parent sources: name -> Source subclass
+SOURCES = Registry("source", {
+    "lepton-beam": "mcpgen.sources.lepton_beam:LeptonBeamSource",
+})
+
+#: detector modules: name (the card's ``detector.module``) -> DetectorModule subclass
+DETECTORS = Registry("detector module", {
+    "spectrometer": "mcpgen.detectors.spectrometer:Spectrometer",
+})

@@ -1,0 +1,152 @@
+"""The output folder of a run: one writer at a time, resumable, never mixed.
+
+* A lock (``fcntl.flock`` on ``.mcpgen.lock``, released by the kernel even when
+  the process is killed) refuses a second run into the same folder.
+* ``run.json`` names the run's identity (a hash of the resolved steering, the
+  seed, the event count and the mcpgen version).  A folder holding another run's
+  outputs, or files that are not mcpgen outputs, is refused, so outputs of
+  different runs never sit side by side.
+* Rerunning the same command after a kill reuses every finished job file (files
+  are written under a temporary name and renamed when complete) and removes the
+  temporary debris.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .. import __version__
+from ..errors import ConfigError
+
+MANIFEST = "run.json"
+LOCK = ".mcpgen.lock"
+#: files a run writes besides its job files
+SUMMARY = ("yields.csv", "limits.csv", "reach.png", "provenance.json")
+
+
+def run_identity(steering, *, seed, events) -> str:
+    """Hash of what determines the events of every job of a run."""
+    d = steering.to_dict()
+    d["run"] = {k: v for k, v in d["run"].items() if k != "name"}
+    d["overrides"] = {"seed": seed, "events": events, "version": __version__}
+    return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def _is_debris(name: str) -> bool:
+    return (name.startswith(".") and ".tmp" in name) or name.startswith(".mcpgen-staging-")
+
+
+def _ours(name: str) -> bool:
+    return name.endswith(".root") or name in SUMMARY or name in (MANIFEST, LOCK) or _is_debris(name)
+
+
+class RunFolder:
+    """Context manager that locks ``out`` for one run of identity ``identity``."""
+
+    def __init__(self, out, identity: str, description: dict):
+        out = str(out)
+        if not out.strip():
+            raise ConfigError("empty output folder name; allowed: a folder path", key="--out")
+        self.path = Path(out)
+        self.identity = identity
+        self.description = description
+        self._lock = None
+
+    def __enter__(self):
+        import fcntl
+
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise ConfigError(f"output folder is not writable: {e.strerror}", file=self.path) \
+                from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ConfigError("another mcpgen run is writing into this folder; wait for it or "
+                              "choose another --out", file=self.path) from None
+        self._lock = fd
+        try:
+            self._check_and_clean()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path / LOCK)
+            os.close(self._lock)
+            self._lock = None
+        return False
+
+    def _check_and_clean(self):
+        manifest = self.path / MANIFEST
+        names = [n for n in os.listdir(self.path) if n != LOCK]
+        if manifest.exists():
+            try:
+                other = json.loads(manifest.read_text())["identity"]
+            except (OSError, ValueError, KeyError, TypeError):
+                raise ConfigError(f"unreadable {MANIFEST}; remove the folder or choose another "
+                                  "--out", file=self.path) from None
+            if other != self.identity:
+                raise ConfigError("holds the outputs of another run (other steering, seed or "
+                                  "event count); choose another --out or remove the folder",
+                                  file=self.path)
+        elif [n for n in names if not _is_debris(n)]:
+            raise ConfigError("folder is not empty and holds no mcpgen run; choose an empty or "
+                              "new --out", file=self.path)
+        foreign = [n for n in names if not _ours(n)]
+        if foreign:
+            raise ConfigError(f"holds files that are not outputs of this run ({foreign[0]!r}); "
+                              "choose another --out", file=self.path)
+        for n in names:
+            if _is_debris(n):
+                p = self.path / n
+                if p.is_dir():
+                    import shutil
+
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        p.unlink()
+        if not manifest.exists():
+            write_atomic(manifest, json.dumps({"identity": self.identity, **self.description},
+                                              indent=2, default=str).encode())
+
+    def finished(self, job) -> dict | None:
+        """Metadata of ``job``'s file if it is complete and belongs to this run."""
+        from ..io.root import read_metadata
+
+        path = self.path / job.filename
+        if not path.is_file():
+            return None
+        try:
+            meta = read_metadata(path)
+        except ConfigError:
+            return None
+        return meta if meta.get("run_identity") == self.identity else None
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename; errors are one line."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise ConfigError(f"cannot write: {e.strerror}", file=path) from None

@@ -1,0 +1,145 @@
+"""The lepton-nucleus family: l N -> l N gamma*(-> chi chibar) and l N -> l N A'.
+
+Adapts the sampler of :mod:`mcpgen.generators.brem` (VEGAS-adapted importance
+sampling of the kernels in :mod:`mcpgen.generators.brem_kernels`; physics in
+:mod:`mcpgen.physics`) to the :class:`~mcpgen.framework.process.Process`
+interface.  Weights are cross sections per nucleus in pb at eps = 1, averaged
+over the production depth of a :class:`~mcpgen.sources.lepton_beam.LeptonBeamSource`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import rng as _rng
+from ..constants import CHI_PDGID, LEPTONS, nucleus_mass, nucleus_pdgid
+from ..errors import ConfigError
+from ..framework.process import Column, CrossSection, Particle, Process
+from ..io.record import STATUS_DECAYED, STATUS_FINAL, STATUS_INCOMING
+
+METHODS = ("etl", "ww", "iww")
+#: smallest x_min accepted by the sampler (the "full kinematic range")
+FULL_RANGE = 1e-12
+#: PDG-style id of an invisible massive vector (dark photon), Pythia's hidden-valley gamma_v
+VECTOR_PDGID = 4900022
+
+
+@dataclass(frozen=True)
+class LeptonNucleusSettings:
+    """Generator settings of the family (resolved from the steering file)."""
+
+    method: str = "etl"
+    x_min: float = FULL_RANGE       #: generator cut on E_X/E0 (pair or A')
+    train_events: int = 20000
+    train_iterations: int = 8
+
+
+class BremProcess(Process):
+    """l N -> l N gamma*(-> chi chibar), m = m_chi (seed 001 eqs. 7-10; seed 002 sec. III)."""
+
+    name = "brem"
+    description = "l N -> l N gamma*(-> chi chibar)"
+    model = "mcp"
+    final_state = "pair"
+    mass_name = "m_chi"
+    source_kinds = ("lepton-beam",)
+    columns = (Column("E_beam", "float64", "MeV", "lepton energy at the vertex"),)
+
+    def __init__(self, source, mass, settings, seed):
+        from ..generators.brem import BremGenerator, BremSetup
+
+        self.source, self.mass, self.settings, self.seed = source, float(mass), settings, seed
+        fixed = getattr(source, "thickness", 0.0) == 0.0
+        setup = BremSetup(beam=source.beam, energy=source.energy, material=source.material,
+                          m_chi=self.mass, x_min=settings.x_min, method=settings.method,
+                          source="fixed" if fixed else "target", length=source.thickness,
+                          electron_length=source.electron_length,
+                          muon_energy_loss=source.muon_energy_loss, final_state=self.final_state)
+        self.generator = BremGenerator(setup, seed=seed)
+        self.xsec = None
+
+    @classmethod
+    def build(cls, source, mass, settings, seed):
+        return cls(source, mass, settings, seed)
+
+    @classmethod
+    def mass_limit(cls, source, settings) -> float:
+        """2 m_chi < E0 - m_l (pair), m_V < E0 - m_l (vector)."""
+        free = source.energy - LEPTONS[source.beam][1]
+        return free if cls.final_state == "vector" else 0.5 * free
+
+    # -- particles ------------------------------------------------------------------
+    @property
+    def particles(self):
+        s = self.source
+        lep, ml = LEPTONS[s.beam]
+        nuc, M = nucleus_pdgid(s.material.Z, s.material.A), nucleus_mass(s.material.Z, s.material.A)
+        head = (Particle("l", lep, STATUS_INCOMING, ml), Particle("N", nuc, STATUS_INCOMING, M),
+                Particle("l'", lep, STATUS_FINAL, ml), Particle("N'", nuc, STATUS_FINAL, M))
+        if self.final_state == "vector":
+            return head + (Particle("V", VECTOR_PDGID, STATUS_FINAL, self.mass),)
+        return head + (Particle("gamma*", 22, STATUS_DECAYED),
+                       Particle("chi", CHI_PDGID, STATUS_FINAL, self.mass),
+                       Particle("chibar", -CHI_PDGID, STATUS_FINAL, self.mass))
+
+    # -- sampling -------------------------------------------------------------------
+    def integrate(self, rel_err, max_points):
+        g, st = self.generator, self.settings
+        g.train(st.train_events, st.train_iterations)
+        xs = g.integrate(rel_err=rel_err, max_points=max_points)
+        if not (math.isfinite(xs.sigma_pb) and xs.sigma_pb > 0 and math.isfinite(xs.sigma_err_pb)):
+            raise ConfigError(f"no finite positive cross section for m = {self.mass:g} MeV "
+                              f"(sigma = {xs.sigma_pb!r} pb); the mass is outside the range the "
+                              "sampler resolves", key="physics.masses")
+        self.xsec = CrossSection(xs.sigma_pb, xs.sigma_err_pb, xs.n_points, xs.w_max,
+                                 xs.efficiency, xs.nonzero_fraction)
+        return self.xsec
+
+    def plan(self, n_events, unweighted):
+        xs = self.xsec
+        keep = min(xs.efficiency, 1.0) if unweighted else xs.nonzero_fraction
+        return max(1, int(math.ceil(n_events / max(keep, 1e-12))))
+
+    def block(self, b, n_points, n_trials, unweighted):
+        from ..generators import brem_kernels as K
+
+        g = self.generator
+        ys, jac, rs = g._uniforms(b)
+        ys, jac, rs = ys[:n_points], jac[:n_points], rs[:n_points]
+        k = 7
+        out = (np.empty(n_points), np.empty((n_points, k)), np.empty((n_points, k)),
+               np.empty((n_points, k)), np.empty((n_points, k)), np.empty(n_points),
+               np.empty(n_points), np.empty(n_points, np.int64))
+        kept, _ = K.brem_events(ys, jac, rs, g._par, g.xsec.w_max, unweighted, 0, *out)
+        w, E, px, py, pz, vz, eb, _ = (a[:kept] for a in out)
+        return g._batch(w / n_trials, E, px, py, pz, vz, eb)
+
+    def metadata(self):
+        return {**super().metadata(), "method": self.settings.method, "x_min": self.settings.x_min,
+                f"{self.mass_name}_MeV": self.mass, "m_chi_MeV": self.mass,
+                "train_events": self.settings.train_events,
+                "train_iterations": self.settings.train_iterations}
+
+    # -- the xsec command --------------------------------------------------------------
+    XSEC_OPTIONS = (
+        ("--beam", "beam lepton: e-, e+, mu-, mu+", None),
+        ("--energy", "beam energy (GeV unless a unit is given)", None),
+        ("--target", "target material (Pb, W, Al, Fe, Cu, C, Si)", None),
+        ("--mass", "m_chi (MeV unless a unit is given)", None),
+        ("--xmin", "minimal energy fraction of the pair (default: the full kinematic range)", ""),
+        ("--method", "etl (exact tree level, default), ww (Weizsaecker-Williams, exact t_min) or "
+                     "iww (seed 001 eqs. 8-10)", "etl"),
+    )
+
+
+class DarkPhotonProcess(BremProcess):
+    """l N -> l N A' with an on-shell invisible A', m = m_A' (seed 001 eqs. 18-20)."""
+
+    name = "darkphoton"
+    description = "l N -> l N A' (on-shell, invisible)"
+    model = "dark-photon"
+    final_state = "vector"
+    mass_name = "m_Aprime"
