@@ -98,3 +98,59 @@ def run_benchmarks(n_events: int = 1_000_000, stream=sys.stdout) -> dict:
     res["peak_memory_MB"] = peak
     say(f"  peak memory: {peak:.0f} MB")
     return res
+
+
+# ------------------------------------------------------------ streaming memory benchmark
+MEMORY_STEERING = {
+    "run": {"name": "bench-memory", "seed": 7, "unweighted": False},
+    "physics": {"process": "brem", "method": "etl", "masses": [100.0]},
+    "setup": [{"label": "NA64mu", "beam": "mu-", "energy": "160 GeV", "leptons_on_target": 1e14,
+               "target": "Pb", "thickness": "22.5 cm", "detector": "na64mu"}],
+}
+
+
+def _memory_point(n_events: int) -> dict:
+    """One job of ``n_events`` weighted ETL events written to ROOT, in this process."""
+    import tempfile
+
+    from .framework.jobs import jobs_of, run_job
+    from .steering import steering_from_dict
+
+    st = steering_from_dict(MEMORY_STEERING)
+    job = jobs_of(st)[0]
+    with tempfile.TemporaryDirectory(prefix="mcpgen-bench-") as tmp:
+        t = time.perf_counter()
+        meta = run_job(st, job, tmp, events=n_events)
+        wall = time.perf_counter() - t
+    gen = wall - meta["setup_seconds"]
+    return {"events": meta["events"], "seconds": wall, "events_per_s": meta["events"] / gen,
+            "peak_rss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+
+
+def memory_benchmark(sizes=(100_000, 1_000_000, 10_000_000), stream=sys.stdout) -> dict:
+    """Peak RSS and events/s of one mass point (NA64mu, 100 MeV, weighted ETL, written to
+    ROOT) at each size, each in a fresh process so that the peaks are separate."""
+    import json
+    import subprocess
+
+    out = []
+    print("mcpgen bench --memory: one NA64mu mass point (100 MeV), weighted ETL events "
+          "streamed to ROOT, one fresh process per size", file=stream, flush=True)
+    for n in sizes:
+        res = subprocess.run([sys.executable, "-m", "mcpgen.bench", "memory", str(int(n))],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(res.stdout.strip().splitlines()[-1])
+        out.append(r)
+        print(f"  {r['events']:>10d} events: peak RSS {r['peak_rss_MB']:.0f} MB, "
+              f"{r['events_per_s']:.3g} events/s (generation + detector + writing), "
+              f"{r['seconds']:.1f} s in all", file=stream, flush=True)
+    ratio = out[-1]["peak_rss_MB"] / out[0]["peak_rss_MB"]
+    print(f"  peak RSS ratio largest/smallest: {ratio:.2f}", file=stream, flush=True)
+    return {"points": out, "rss_ratio": ratio}
+
+
+if __name__ == "__main__":  # internal entry point of memory_benchmark
+    import json as _json
+
+    if len(sys.argv) == 3 and sys.argv[1] == "memory":
+        print(_json.dumps(_memory_point(int(sys.argv[2]))))

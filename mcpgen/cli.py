@@ -1,9 +1,12 @@
 """Command line of mcpgen.
 
-  mcpgen run STEERING [--out DIR] [--events N] [--seed S] [--workers N]
+  mcpgen run STEERING [--out DIR] [--events N] [--seed S] [--workers N] [--scheduler ADDRESS]
+             [--mass M ...] [--setup LABEL ...]
+  mcpgen collect DIR... [--out DIR]
   mcpgen xsec --process brem|darkphoton --beam mu- --energy 160 --target Pb --mass 100 [--xmin 0.5]
-              [--method etl|ww|iww] [--eps 1e-4] [--json]
+              [--method etl|ww|iww] [--eps 1e-4] [--precision 1e-3] [--json]
   mcpgen recast --darkphoton-limit LIMIT.csv STEERING_OR_CARD [--out DIR] [--masses M1,M2,...]
+  mcpgen list
   mcpgen bench [--events N]
 
 Units: energies are in GeV and masses in MeV unless a unit is attached, e.g.
@@ -21,45 +24,68 @@ UNITS_HELP = ("Energies are in GeV and masses in MeV unless given with a unit "
               "(eV, keV, MeV, GeV, TeV), e.g. 160GeV or '8 GeV' or 0.1GeV.")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the package's one-line errors (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"mcpgen: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="mcpgen", description="Monte Carlo event generator for millicharged particles.",
-        epilog=UNITS_HELP)
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    p = _Parser(prog="mcpgen", description="Monte Carlo event generator for millicharged particles.",
+                epilog=UNITS_HELP)
     from . import __version__
 
     p.add_argument("--version", action="version", version=f"mcpgen {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    r = sub.add_parser("run", help="run a study from a steering file",
-                       description="Generate events for every set-up and mass of a steering file, apply "
-                                   "the detector, write ROOT files, yields.csv, limits.csv, reach.png and "
-                                   "provenance.json into DIR.", epilog=UNITS_HELP)
+    r = sub.add_parser("run", help="run a study from a steering file", formatter_class=fmt,
+                       description="Generate events for every set-up, channel and mass of a steering "
+                                   "file, apply the detector, write ROOT files, yields.csv, limits.csv, "
+                                   "reach.png and provenance.json into DIR.  Rerunning after a kill "
+                                   "reuses the finished jobs.", epilog=UNITS_HELP)
     r.add_argument("steering", help="steering file (TOML); see README 'Steering files'")
     r.add_argument("--out", help="output folder (default: results/<run name>)")
-    r.add_argument("--events", type=int, help="events per mass point (overrides run.events)")
+    r.add_argument("--events", type=int, help="events per job, about (overrides run.events)")
     r.add_argument("--seed", type=int, help="master seed (overrides run.seed)")
-    r.add_argument("--workers", type=int, help="parallel processes (default: number of cores); "
-                                                "the output does not depend on it")
+    r.add_argument("--workers", type=int, help="parallel worker processes on an embedded dask "
+                                                "cluster (default: number of cores); the output "
+                                                "does not depend on it")
+    r.add_argument("--scheduler", help="address of a running dask scheduler, e.g. "
+                                       "tcp://host:8786 (its workers must see --out)")
+    r.add_argument("--mass", action="append", help="run only this mass (MeV unless a unit is "
+                                                   "given); repeatable")
+    r.add_argument("--setup", action="append", help="run only the set-up with this label; repeatable")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    x = sub.add_parser("xsec", help="total cross section at eps = 1",
+    c = sub.add_parser("collect", help="merge run folders (split jobs) into yields, limits, plot",
+                       formatter_class=fmt,
+                       description="Merge the job files of one or more run folders of the same "
+                                   "study (e.g. made with --mass on several machines) into yields.csv, "
+                                   "limits.csv and reach.png.")
+    c.add_argument("dirs", nargs="+", metavar="DIR", help="run folders")
+    c.add_argument("--out", help="output folder (default: the first DIR)")
+
+    x = sub.add_parser("xsec", help="total cross section at eps = 1", formatter_class=fmt,
                        description="Cross section for a lepton beam of fixed energy on one nucleus: "
                                    "'brem' is l N -> l N chi chibar with (E_chi + E_chibar)/E0 >= XMIN and "
                                    "MASS = m_chi; 'darkphoton' is l N -> l N A' (on-shell A') with "
                                    "E_A'/E0 >= XMIN and MASS = m_A'.  Prints sigma and its MC error in pb "
                                    "at eps = 1 (or --eps).", epilog=UNITS_HELP)
-    x.add_argument("--process", default="brem", help="brem (default) or darkphoton")
+    x.add_argument("--process", default="brem", help="production channel (`mcpgen list`)")
     x.add_argument("--beam", required=True, help="beam lepton: e-, e+, mu-, mu+")
     x.add_argument("--energy", required=True, help="beam energy (GeV unless a unit is given)")
     x.add_argument("--target", required=True, help="target material (Pb, W, Al, Fe, Cu, C, Si)")
-    x.add_argument("--mass", required=True, help="m_chi, or m_A' for darkphoton (MeV unless a unit is given)")
+    x.add_argument("--mass", required=True, help="m_chi, or m_A' for darkphoton (MeV unless a "
+                                                 "unit is given)")
     x.add_argument("--xmin", default=None, help="minimal energy fraction of the pair / A' "
                                                 "(default: the full kinematic range)")
-    x.add_argument("--method", default="etl", help="etl (exact tree level, default), ww (Weizsaecker-"
+    x.add_argument("--method", default="etl", help="etl (exact tree level), ww (Weizsaecker-"
                                                    "Williams, exact t_min) or iww (seed 001 eqs. 8-10)")
-    x.add_argument("--eps", default="1", help="millicharge eps (sigma scales as eps^2; default 1)")
-    x.add_argument("--points", type=int, default=400_000, help="MC points for the integral")
-    x.add_argument("--seed", type=int, default=1)
+    x.add_argument("--eps", default="1", help="millicharge eps (sigma scales as eps^2)")
+    x.add_argument("--precision", default="1e-3", help="target relative MC error of sigma")
+    x.add_argument("--seed", type=int, default=1, help="random seed, >= 0")
     x.add_argument("--json", action="store_true", help="print one JSON object")
 
     rc = sub.add_parser("recast", help="turn a dark-photon limit into an MCP limit (seed 001 eq. 20)",
@@ -75,8 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("--masses", help="comma-separated m_chi values (MeV unless a unit is given)")
     rc.add_argument("--label", help="label of the curve")
 
-    b = sub.add_parser("bench", help="measure generation and ROOT-writing speed")
+    sub.add_parser("list", help="processes, sources, detector modules, cards and materials")
+
+    b = sub.add_parser("bench", help="measure generation speed, ROOT writing and peak memory",
+                       formatter_class=fmt)
     b.add_argument("--events", type=int, default=1_000_000, help="events per measurement")
+    b.add_argument("--memory", action="store_true", help="only the streaming memory benchmark: "
+                                                         "peak RSS at 1e5, 1e6, 1e7 ETL events")
     b.add_argument("--json", action="store_true")
     return p
 
@@ -98,7 +129,7 @@ def _cmd_xsec(a) -> int:
     mass = parse_quantity(a.mass, "mass", default_unit="MeV", key="--mass")
     res = xsec(a.process, beam=a.beam, energy=energy, target=a.target, mass=mass,
                xmin=None if a.xmin is None else _float(a.xmin, "--xmin"), method=a.method,
-               eps=_float(a.eps, "--eps"), seed=a.seed, points=a.points)
+               eps=_float(a.eps, "--eps"), seed=a.seed, precision=_float(a.precision, "--precision"))
     if a.json:
         print(json.dumps(res))
     else:
@@ -114,11 +145,47 @@ def _cmd_run(a) -> int:
     from .api import run
 
     res = run(a.steering, a.out, events=a.events, seed=a.seed, workers=a.workers,
-              progress=not a.quiet)
-    print(f"mcpgen: wrote {len(res.files)} files to {res.out} in {res.seconds:.1f} s")
-    for p in res.yields:
-        lim = "no reach" if p.eps_limit != p.eps_limit else f"eps < {p.eps_limit:.3g}"
-        print(f"  {p.label:>10s}  m_chi = {p.m_chi:9.4g} MeV   N(eps=1) = {p.n_per_eps2:.4g}   {lim}")
+              scheduler=a.scheduler, masses=a.mass, setups=a.setup, progress=not a.quiet)
+    reused = f" ({res.reused} finished jobs reused)" if res.reused else ""
+    print(f"mcpgen: {len(res.files)} job files in {res.out}{reused}, {res.seconds:.1f} s")
+    _print_points(res.yields)
+    return 0
+
+
+def _print_points(points):
+    for p in points:
+        lim = "no reach" if p.eps_limit != p.eps_limit else f"eps > {p.eps_limit:.3g} excluded"
+        print(f"  {p.label:>10s} {p.channel:>10s}  m = {p.m_chi:9.4g} MeV   "
+              f"N(eps=1) = {p.n_per_eps2:.4g}   {lim}")
+
+
+def _cmd_collect(a) -> int:
+    from .api import collect
+
+    points = collect(a.dirs, a.out)
+    print(f"mcpgen: wrote yields.csv, limits.csv and reach.png to {a.out or a.dirs[0]}")
+    _print_points(points)
+    return 0
+
+
+def _cmd_list(a) -> int:
+    from .detectors.cards import BUILTIN_CARDS
+    from .framework.registry import DETECTORS, PROCESSES, SOURCES
+    from .sources.materials import MATERIALS
+
+    print("processes:")
+    for n in PROCESSES.names():
+        cls = PROCESSES.get(n)
+        print(f"  {n:14s} {cls.description}  [model {cls.model}; sources: "
+              f"{', '.join(cls.source_kinds)}]")
+    print("sources:")
+    for n in SOURCES.names():
+        print(f"  {n:14s} {(SOURCES.get(n).__doc__ or '').strip().splitlines()[0]}")
+    print("detector modules:")
+    for n in DETECTORS.names():
+        print(f"  {n:14s} {(DETECTORS.get(n).__doc__ or '').strip().splitlines()[0]}")
+    print(f"built-in detector cards: {', '.join(BUILTIN_CARDS)}")
+    print(f"materials: {', '.join(MATERIALS)}")
     return 0
 
 
@@ -141,7 +208,12 @@ def _cmd_recast(a) -> int:
 def _cmd_bench(a) -> int:
     from .bench import run_benchmarks
 
-    res = run_benchmarks(a.events)
+    if a.memory:
+        from .bench import memory_benchmark
+
+        res = memory_benchmark()
+    else:
+        res = run_benchmarks(a.events)
     if a.json:
         print(json.dumps(res))
     return 0
@@ -153,8 +225,8 @@ def main(argv=None) -> int:
     p = _parser()
     a = p.parse_args(argv)
     try:
-        return {"xsec": _cmd_xsec, "run": _cmd_run, "recast": _cmd_recast,
-                "bench": _cmd_bench}[a.command](a)
+        return {"xsec": _cmd_xsec, "run": _cmd_run, "recast": _cmd_recast, "collect": _cmd_collect,
+                "list": _cmd_list, "bench": _cmd_bench}[a.command](a)
     except ConfigError as e:
         print(f"mcpgen: error: {e}", file=sys.stderr)
         return 2
