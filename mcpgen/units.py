@@ -167,6 +167,9 @@ def parse_toml(text: str, *, file) -> dict:
     except tomllib.TOMLDecodeError as exc:
         msg = " ".join(str(exc).split())
         raise ConfigError(f"malformed TOML: {msg}", file=file) from None
+    except RecursionError:
+        raise ConfigError("TOML nested too deeply; allowed: ordinary steering/card tables",
+                          file=file) from None
 
 
 def check_keys(table: dict, allowed, *, file, prefix: str) -> None:

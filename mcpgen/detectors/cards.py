@@ -49,7 +49,12 @@ def find_card(name_or_path, *, base_dir=None):
     path = Path(value).expanduser()
     if not path.is_absolute() and base_dir is not None:
         path = Path(base_dir) / path
-    if not path.is_file():
+    try:
+        exists = path.is_file()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise CardNotFound(f"detector card path unusable: {exc.strerror}; give a built-in card "
+                           f"({', '.join(BUILTIN_CARDS)}) or an existing file") from None
+    if not exists:
         close = difflib.get_close_matches(value, BUILTIN_CARDS, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise CardNotFound(f"detector card {value!r} not found: no file {str(path)!r} and not a "

@@ -1,0 +1,114 @@
+"""Hostile inputs (issue 6, item 9): each gives one line 'mcpgen: error: ...' naming the
+key, exit status 2, no traceback, and writes nothing."""
+
+import pytest
+
+from mcpgen.cli import main
+
+BASE = """
+[run]
+{run}
+[physics]
+{physics}
+{limits}
+[[setup]]
+label = "{label}"
+beam = "mu-"
+energy = "160 GeV"
+leptons_on_target = 1e14
+target = "Pb"
+thickness = "22.5 cm"
+detector = "{detector}"
+{extra}
+"""
+
+
+def _steering(tmp_path, *, run="seed = 1\nevents = 100", physics='masses = [10]', limits="", label="NA64mu",
+              detector="na64mu", extra=""):
+    p = tmp_path / "s.toml"
+    p.write_text(BASE.format(run=run, physics=physics, limits=limits, label=label,
+                             detector=detector, extra=extra))
+    return p
+
+
+STEERING_CASES = {
+    "mass below 1 keV": (dict(physics="masses = [1e-4]"), "physics.masses[0]"),
+    "mass at the kinematic limit": (dict(physics='masses = ["80 GeV"]'), "physics.masses"),
+    "eps 1e-200": (dict(physics="masses = [10]\neps = 1e-200"), "physics.eps"),
+    "train_events 1e12": (dict(run="train_events = 1e12"), "run.train_events"),
+    "events 1e12": (dict(run="events = 1e12"), "run.events"),
+    "train_iterations 1e6": (dict(run="train_iterations = 1000000"), "run.train_iterations"),
+    "5000-point scan": (dict(physics='mass_scan = {min = 10, max = 100, points = 5000}'),
+                        "physics.mass_scan.points"),
+    "FC observed 100000": (dict(limits='[limits]\nmethod = "feldman-cousins"\nobserved = 100000'),
+                           "limits.observed"),
+    "FC background 1e6": (dict(limits='[limits]\nmethod = "feldman-cousins"\nbackground = 1e6'),
+                          "limits.background"),
+    "duplicate masses": (dict(physics='masses = [10, "10 MeV", "0.01 GeV"]'), "physics.masses[1]"),
+    "nearly equal masses": (dict(physics="masses = [10, 10.0000001]"), "physics.masses[1]"),
+    "5000-character card path": (dict(detector="x" * 5000), "setup[0].detector"),
+    "unknown process": (dict(physics='masses = [10]\nprocess = "bremm"'), "physics.process"),
+    "seed -1": (dict(run="seed = -1"), "run.seed"),
+}
+
+
+@pytest.mark.parametrize("case", list(STEERING_CASES))
+def test_hostile_steering(case, tmp_path, capsys):
+    kw, key = STEERING_CASES[case]
+    out = tmp_path / "out"
+    status = main(["run", str(_steering(tmp_path, **kw)), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("mcpgen: error: ") and err.count("\n") == 1, err
+    assert key in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_label_collision(tmp_path, capsys):
+    p = _steering(tmp_path, label="NA64 mu", extra='''
+[[setup]]
+label = "NA64_mu"
+beam = "mu-"
+energy = "100 GeV"
+leptons_on_target = 1e14
+target = "Pb"
+thickness = "22.5 cm"
+detector = "na64mu"''')
+    assert main(["run", str(p), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "setup[1].label" in err and "same file name" in err
+
+
+def test_deep_toml(tmp_path, capsys):
+    p = tmp_path / "deep.toml"
+    p.write_text("a = " + "[" * 3000 + "]" * 3000 + "\n")
+    assert main(["run", str(p), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "nested too deeply" in err and err.count("\n") == 1
+
+
+def test_empty_out(tmp_path, capsys):
+    assert main(["run", str(_steering(tmp_path)), "--out", "", "--quiet"]) == 2
+    assert "--out" in capsys.readouterr().err
+
+
+XSEC_CASES = {
+    "seed -1": (["--seed", "-1"], "seed"),
+    "eps 1e200": (["--eps", "1e200"], "eps"),
+    "mass 1e-30": (["--mass", "1e-30"], "mass"),
+    "energy 1e20 TeV": (["--energy", "1e20 TeV"], "energy"),
+    "precision 0": (["--precision", "0"], "precision"),
+    "bad beam": (["--beam", "tau-"], "beam"),
+}
+
+
+@pytest.mark.parametrize("case", list(XSEC_CASES))
+def test_hostile_xsec(case, capsys):
+    extra, key = XSEC_CASES[case]
+    args = {"--beam": "mu-", "--energy": "160", "--target": "Pb", "--mass": "10"}
+    for k, v in zip(extra[::2], extra[1::2]):
+        args[k] = v
+    argv = ["xsec"] + [x for kv in args.items() for x in kv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mcpgen: error: ") and err.count("\n") == 1 and key in err, err
