@@ -1,0 +1,10 @@
+"""The README's steering table is generated from the declarations (issue 6, item 7)."""
+
+from pathlib import Path
+
+from mcpgen.steering import reference_markdown
+
+
+def test_readme_table_is_the_generated_one():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert reference_markdown() in readme
