@@ -32,72 +32,35 @@ def _quantity(value, kind, key, default_unit="MeV"):
 
 
 # --------------------------------------------------------------------------- xsec
-def xsec(process: str = "brem", *, beam: str, energy, target: str, mass, xmin=None,
-         method: str = "etl", eps: float = 1.0, seed: int = 1, precision: float = 1e-3,
-         max_points: int = 10_000_000, train_points: int = 20_000,
-         train_iterations: int = 8) -> dict:
-    """Total cross section (pb) of ``process`` for a lepton beam of fixed ``energy`` on one
-    ``target`` nucleus, to relative MC error ``precision``.
+def xsec(process: str = "brem", *, eps: float = 1.0, seed: int = 1, precision: float = 1e-3,
+         **options) -> dict:
+    """Total cross section of ``process`` at charge ``eps`` to relative MC error
+    ``precision``, with its MC error: a dict with ``sigma_pb`` and ``sigma_err_pb``.
 
-    ``process="brem"``: l N -> l N chi chibar with m_chi = ``mass`` and
-    (E_chi + E_chibar)/E0 >= ``xmin``; ``process="darkphoton"``: l N -> l N A' with
-    m_A' = ``mass`` and E_A'/E0 >= ``xmin``.  ``xmin=None`` takes the full
-    kinematic range.  ``method``: "etl" (exact tree level, default), "ww", "iww".
-    Returns a dict with ``sigma_pb`` and ``sigma_err_pb`` at the given ``eps``.
+    The other keyword arguments are the process's own (its ``xsec_options``; see
+    ``mcpgen list`` and ``mcpgen xsec --process NAME --help``).  For ``"brem"`` and
+    ``"darkphoton"``: ``beam``, ``energy``, ``target``, ``mass``, ``xmin`` (None: the
+    full kinematic range) and ``method`` ("etl", "ww", "iww"), for a lepton beam of
+    fixed energy on one nucleus.
     """
-    import math
-
     from .framework.registry import PROCESSES
-    from .processes.lepton_nucleus import FULL_RANGE, METHODS, LeptonNucleusSettings
-    from .sources.lepton_beam import LeptonBeamSource
-    from .sources.materials import get_material
 
     proc_cls = PROCESSES.get(process, key="process")
-    energy = _quantity(energy, "energy", "energy", "GeV")
-    mass = _quantity(mass, "mass", "mass")
     for key, v, lo, hi in (("eps", eps, 1e-20, 1e3), ("precision", precision, 1e-6, 0.5)):
-        if not (isinstance(v, (int, float)) and lo <= v <= hi):
+        if not (isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi):
             raise ConfigError(f"value {v!r} out of range; allowed: {lo:g} <= {key} <= {hi:g}",
                               key=key)
     if not (isinstance(seed, int) and 0 <= seed < 2**63):
         raise ConfigError(f"value {seed!r} out of range; allowed: 0 <= seed < 2^63", key="seed")
-    if method not in METHODS:
-        raise ConfigError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}", key="method")
-    if not (1e3 <= max_points <= 10**9):
-        raise ConfigError(f"value {max_points!r} out of range; allowed: 1e3 <= points <= 1e9",
-                          key="points")
-    from .constants import LEPTONS
-
-    if beam not in LEPTONS:
-        raise ConfigError(f"unknown beam {beam!r}; allowed: {', '.join(LEPTONS)}", key="beam")
-    if not (math.isfinite(energy) and LEPTONS[beam][1] < energy <= 1e9):
-        raise ConfigError(f"value {energy!r} MeV out of range; allowed: {beam} mass < energy "
-                          "<= 1e6 GeV", key="energy")
-    if not (math.isfinite(mass) and mass >= 1e-3):
-        raise ConfigError(f"value {mass!r} MeV out of range; allowed: 1 keV <= mass", key="mass")
-    try:
-        material = get_material(target)
-    except ValueError as e:
-        raise ConfigError(str(e), key="target") from None
-    if xmin is not None and not (isinstance(xmin, (int, float)) and 0 < xmin < 1):
-        raise ConfigError(f"value {xmin!r} out of range; allowed: 0 < xmin < 1", key="xmin")
-    source = LeptonBeamSource(beam=beam, energy=energy, leptons_on_target=1.0, target=target,
-                              material=material, thickness=0.0)
-    settings = LeptonNucleusSettings(method=method, x_min=FULL_RANGE if xmin is None else xmin,
-                                     train_events=train_points, train_iterations=train_iterations)
-    limit = proc_cls.mass_limit(source, settings)
-    if not mass < limit:
-        raise ConfigError(f"mass {mass:g} MeV is at or above the kinematic limit {limit:g} MeV",
-                          key="mass")
-    proc = proc_cls.build(source, mass, settings, seed)
-    res = proc.integrate(precision, max_points)
-    return {
-        "process": process, "method": method, "beam": beam, "energy_GeV": energy / 1000.0,
-        "target": target, "Z": material.Z, "A": material.A, "mass_MeV": mass,
-        "x_min": xmin, "eps": eps,
-        "sigma_pb": res.sigma * eps**2, "sigma_err_pb": res.sigma_err * eps**2,
-        "points": res.n_points, "seed": seed, "unweighting_efficiency": res.efficiency,
-    }
+    allowed = [o.name for o in proc_cls.xsec_options]
+    for k in options:
+        if k not in allowed:
+            raise ConfigError(f"unknown option {k!r} for process {process!r}; allowed: "
+                              f"{', '.join(allowed)}", key=k)
+    for o in proc_cls.xsec_options:
+        if o.required and options.get(o.name) is None:
+            raise ConfigError(f"process {process!r} needs {o.name!r} ({o.help})", key=o.name)
+    return proc_cls.xsec(eps=eps, seed=seed, precision=precision, **options)
 
 
 # ----------------------------------------------------------------------- generate

@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"mcpgen: error: {message}\n")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(xsec_process: str = "brem") -> argparse.ArgumentParser:
     fmt = argparse.ArgumentDefaultsHelpFormatter
     p = _Parser(prog="mcpgen", description="Monte Carlo event generator for millicharged particles.",
                 epilog=UNITS_HELP)
@@ -67,26 +67,24 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("dirs", nargs="+", metavar="DIR", help="run folders")
     c.add_argument("--out", help="output folder (default: the first DIR)")
 
-    x = sub.add_parser("xsec", help="total cross section at eps = 1", formatter_class=fmt,
-                       description="Cross section for a lepton beam of fixed energy on one nucleus: "
-                                   "'brem' is l N -> l N chi chibar with (E_chi + E_chibar)/E0 >= XMIN and "
-                                   "MASS = m_chi; 'darkphoton' is l N -> l N A' (on-shell A') with "
-                                   "E_A'/E0 >= XMIN and MASS = m_A'.  Prints sigma and its MC error in pb "
-                                   "at eps = 1 (or --eps).", epilog=UNITS_HELP)
-    x.add_argument("--process", default="brem", help="production channel (`mcpgen list`)")
-    x.add_argument("--beam", required=True, help="beam lepton: e-, e+, mu-, mu+")
-    x.add_argument("--energy", required=True, help="beam energy (GeV unless a unit is given)")
-    x.add_argument("--target", required=True, help="target material (Pb, W, Al, Fe, Cu, C, Si)")
-    x.add_argument("--mass", required=True, help="m_chi, or m_A' for darkphoton (MeV unless a "
-                                                 "unit is given)")
-    x.add_argument("--xmin", default=None, help="minimal energy fraction of the pair / A' "
-                                                "(default: the full kinematic range)")
-    x.add_argument("--method", default="etl", help="etl (exact tree level), ww (Weizsaecker-"
-                                                   "Williams, exact t_min) or iww (seed 001 eqs. 8-10)")
+    x = sub.add_parser("xsec", help="total cross section of a process at eps = 1",
+                       formatter_class=fmt,
+                       description="Total cross section of one process and its MC error, at eps = 1 "
+                                   "(or --eps).  Each process takes its own options; "
+                                   "`mcpgen xsec --process NAME --help` lists them.  brem: l N -> l N "
+                                   "chi chibar with (E_chi + E_chibar)/E0 >= XMIN, MASS = m_chi; "
+                                   "darkphoton: l N -> l N A' (on-shell A') with E_A'/E0 >= XMIN, "
+                                   "MASS = m_A'.", epilog=UNITS_HELP)
+    x.add_argument("--process", default=xsec_process, help="production channel (`mcpgen list`)")
     x.add_argument("--eps", default="1", help="millicharge eps (sigma scales as eps^2)")
     x.add_argument("--precision", default="1e-3", help="target relative MC error of sigma")
     x.add_argument("--seed", type=int, default=1, help="random seed, >= 0")
     x.add_argument("--json", action="store_true", help="print one JSON object")
+    from .framework.registry import PROCESSES
+
+    if xsec_process in PROCESSES:
+        for o in PROCESSES.get(xsec_process).xsec_options:
+            x.add_argument(f"--{o.name}", required=o.required, default=o.default, help=o.help)
 
     rc = sub.add_parser("recast", help="turn a dark-photon limit into an MCP limit (seed 001 eq. 20)",
                         description="Recast a dark-photon limit eps_up(m_A') into the MCP limit for the same "
@@ -123,21 +121,16 @@ def _float(value, key):
 
 def _cmd_xsec(a) -> int:
     from .api import xsec
-    from .units import parse_quantity
+    from .framework.registry import PROCESSES
 
-    energy = parse_quantity(a.energy, "energy", default_unit="GeV", key="--energy")
-    mass = parse_quantity(a.mass, "mass", default_unit="MeV", key="--mass")
-    res = xsec(a.process, beam=a.beam, energy=energy, target=a.target, mass=mass,
-               xmin=None if a.xmin is None else _float(a.xmin, "--xmin"), method=a.method,
-               eps=_float(a.eps, "--eps"), seed=a.seed, precision=_float(a.precision, "--precision"))
+    options = {o.name: getattr(a, o.name) for o in PROCESSES.get(a.process).xsec_options}
+    res = xsec(a.process, eps=_float(a.eps, "--eps"), seed=a.seed,
+               precision=_float(a.precision, "--precision"), **options)
     if a.json:
         print(json.dumps(res))
     else:
-        final = "A'" if a.process == "darkphoton" else "chi chibar"
-        xr = "full x range" if res["x_min"] is None else f"x >= {res['x_min']:g}"
-        print(f"sigma({a.beam} {a.target} -> {a.beam} {a.target} {final}; {res['energy_GeV']:g} GeV, "
-              f"m = {res['mass_MeV']:g} MeV, {xr}, {res['method']}, eps = {res['eps']:g})"
-              f" = {res['sigma_pb']:.6g} +- {res['sigma_err_pb']:.2g} pb")
+        print(" ".join(f"{k} = {v}" for k, v in res.items() if k not in ("sigma_pb", "sigma_err_pb")))
+        print(f"sigma = {res['sigma_pb']:.6g} +- {res['sigma_err_pb']:.2g} pb")
     return 0
 
 
@@ -222,7 +215,22 @@ def _cmd_bench(a) -> int:
 def main(argv=None) -> int:
     from .errors import ConfigError
 
-    p = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    process = "brem"
+    if argv and argv[0] == "xsec":  # the xsec options depend on --process
+        pre = argparse.ArgumentParser(add_help=False)
+        pre.add_argument("--process", default="brem")
+        process = pre.parse_known_args(argv[1:])[0].process
+    from .errors import ConfigError as _CE
+    from .framework.registry import PROCESSES
+
+    if process not in PROCESSES:
+        try:
+            PROCESSES.get(process, key="--process")
+        except _CE as e:
+            print(f"mcpgen: error: {e}", file=sys.stderr)
+            return 2
+    p = _parser(process)
     a = p.parse_args(argv)
     try:
         return {"xsec": _cmd_xsec, "run": _cmd_run, "recast": _cmd_recast, "collect": _cmd_collect,

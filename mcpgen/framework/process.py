@@ -54,6 +54,16 @@ class Collection:
     doc: str = ""
 
 
+@dataclass(frozen=True)
+class Option:
+    """One argument of a process's ``xsec`` (API keyword ``name``, CLI ``--name``)."""
+
+    name: str
+    help: str
+    required: bool = False
+    default: object = None
+
+
 @dataclass
 class CrossSection:
     """A cross section with its Monte Carlo error (weight units of the process, eps_ref)."""
@@ -89,6 +99,13 @@ class Process(ABC):
     source_kinds: tuple = ()
     columns: tuple = ()
     collections: tuple = ()
+    xsec_options: tuple = ()
+
+    @classmethod
+    def xsec(cls, *, eps, seed, precision, **options) -> dict:
+        """Total cross section for the process's own ``options`` (``mcpgen xsec``); a dict
+        with ``sigma_pb``/``sigma_err_pb`` (or the process's weight unit) at ``eps``."""
+        raise NotImplementedError(f"process {cls.name!r} has no stand-alone cross section")
 
     @classmethod
     @abstractmethod

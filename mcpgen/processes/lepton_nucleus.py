@@ -17,7 +17,7 @@ import numpy as np
 from .. import rng as _rng
 from ..constants import CHI_PDGID, LEPTONS, nucleus_mass, nucleus_pdgid
 from ..errors import ConfigError
-from ..framework.process import Column, CrossSection, Particle, Process
+from ..framework.process import Column, CrossSection, Option, Particle, Process
 from ..io.record import STATUS_DECAYED, STATUS_FINAL, STATUS_INCOMING
 
 METHODS = ("etl", "ww", "iww")
@@ -124,15 +124,63 @@ class BremProcess(Process):
                 "train_iterations": self.settings.train_iterations}
 
     # -- the xsec command --------------------------------------------------------------
-    XSEC_OPTIONS = (
-        ("--beam", "beam lepton: e-, e+, mu-, mu+", None),
-        ("--energy", "beam energy (GeV unless a unit is given)", None),
-        ("--target", "target material (Pb, W, Al, Fe, Cu, C, Si)", None),
-        ("--mass", "m_chi (MeV unless a unit is given)", None),
-        ("--xmin", "minimal energy fraction of the pair (default: the full kinematic range)", ""),
-        ("--method", "etl (exact tree level, default), ww (Weizsaecker-Williams, exact t_min) or "
-                     "iww (seed 001 eqs. 8-10)", "etl"),
+    xsec_options = (
+        Option("beam", "beam lepton: e-, e+, mu-, mu+", required=True),
+        Option("energy", "beam energy (GeV unless a unit is given)", required=True),
+        Option("target", "target material (Pb, W, Al, Fe, Cu, C, Si)", required=True),
+        Option("mass", "m_chi, or m_A' for darkphoton (MeV unless a unit is given)",
+               required=True),
+        Option("xmin", "minimal energy fraction of the pair / A' (default: the full "
+                       "kinematic range)"),
+        Option("method", "etl (exact tree level), ww (Weizsaecker-Williams, exact t_min) or iww "
+                         "(seed 001 eqs. 8-10)", default="etl"),
     )
+
+    @classmethod
+    def xsec(cls, *, eps, seed, precision, beam, energy, target, mass, xmin=None, method="etl",
+             max_points=10_000_000):
+        """sigma (pb) for a beam of fixed ``energy`` on one ``target`` nucleus with
+        E_X/E0 >= ``xmin`` (X = chi chibar or A'); ``energy``/``mass`` accept units."""
+        from ..sources.lepton_beam import LeptonBeamSource
+        from ..sources.materials import get_material
+        from ..units import parse_quantity
+
+        if beam not in LEPTONS:
+            raise ConfigError(f"unknown beam {beam!r}; allowed: {', '.join(LEPTONS)}", key="beam")
+        energy = parse_quantity(energy, "energy", default_unit="GeV", key="energy")
+        mass = parse_quantity(mass, "mass", default_unit="MeV", key="mass")
+        if not (math.isfinite(energy) and LEPTONS[beam][1] < energy <= 1e9):
+            raise ConfigError(f"value {energy!r} MeV out of range; allowed: {beam} mass < energy "
+                              "<= 1e6 GeV", key="energy")
+        if not (math.isfinite(mass) and mass >= 1e-3):
+            raise ConfigError(f"value {mass!r} MeV out of range; allowed: 1 keV <= mass",
+                              key="mass")
+        if method not in METHODS:
+            raise ConfigError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}",
+                              key="method")
+        if xmin is not None:
+            xmin = float(parse_quantity(xmin, "number", default_unit="", key="xmin"))
+            if not 0 < xmin < 1:
+                raise ConfigError(f"value {xmin!r} out of range; allowed: 0 < xmin < 1",
+                                  key="xmin")
+        try:
+            material = get_material(target)
+        except ValueError as e:
+            raise ConfigError(str(e), key="target") from None
+        source = LeptonBeamSource(beam=beam, energy=energy, leptons_on_target=1.0,
+                                  target=target, material=material, thickness=0.0)
+        settings = LeptonNucleusSettings(method=method,
+                                         x_min=FULL_RANGE if xmin is None else xmin)
+        limit = cls.mass_limit(source, settings)
+        if not mass < limit:
+            raise ConfigError(f"mass {mass:g} MeV is at or above the kinematic limit {limit:g} "
+                              "MeV", key="mass")
+        res = cls.build(source, mass, settings, seed).integrate(precision, max_points)
+        return {"process": cls.name, "method": method, "beam": beam,
+                "energy_GeV": energy / 1000.0, "target": target, "Z": material.Z,
+                "A": material.A, "mass_MeV": mass, "x_min": xmin, "eps": eps,
+                "sigma_pb": res.sigma * eps**2, "sigma_err_pb": res.sigma_err * eps**2,
+                "points": res.n_points, "seed": seed, "unweighting_efficiency": res.efficiency}
 
 
 class DarkPhotonProcess(BremProcess):
