@@ -32,6 +32,7 @@ block by block with one Generator per block, e.g.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,52 +40,55 @@ import numpy as np
 from ..errors import ConfigError
 from ..framework.detector import DetectorModule
 from ..framework.process import Column
-from ..units import check_keys, get_float, get_str, get_table
+from ..schema import Key, Section
+from ..units import MISSING, check_keys, get_str, get_table
 
 CARD_SECTIONS = ("detector", "sources", "spectrometer")
-DETECTOR_KEYS = ("name", "module")
-SPECTROMETER_KEYS = ("x_th", "recoil", "resolution", "theta_max", "efficiency")
 #: how the recoil energy E_rec is reconstructed
 RECOIL_MODES = ("lepton", "visible")
-#: defaults of the optional spectrometer keys (x_th is required)
-SPECTROMETER_DEFAULTS = {"recoil": "lepton", "resolution": 0.0, "theta_max": 0.0, "efficiency": 1.0}
 
-CARD_REFERENCE = """\
-### Detector cards
+#: the ``[spectrometer]`` keys, declared once (validation, card dataclass, README table)
+SPECTROMETER = Section("spectrometer", (
+    Key("x_th", "float", MISSING, "signal region `E_rec <= (1 - x_th) E0`, `0 < x_th < 1`",
+        bounds=dict(gt=0.0, lt=1.0)),
+    Key("recoil", "str", "lepton", "`\"lepton\"`: `E_rec` is the energy of the outgoing lepton "
+        "(magnetic spectrometer / tracker); `\"visible\"`: `E_rec = E0 - (E_chi + E_chibar)` "
+        "(active thick target: all but the pair is seen, NA64e ECAL)", choices=RECOIL_MODES),
+    Key("resolution", "float", 0.0, "relative Gaussian resolution `sigma_E/E` on `E_rec`, "
+        "`0 <= r <= 1` (0 = ideal)", bounds=dict(ge=0.0, le=1.0)),
+    Key("theta_max", "float", 0.0, "acceptance of the recoil-lepton polar angle in rad, "
+        "`0 <= theta_max <= pi`; 0 = no cut", bounds=dict(ge=0.0, le=math.pi)),
+    Key("efficiency", "float", 1.0, "flat signal efficiency, `0 <= efficiency <= 1`",
+        bounds=dict(ge=0.0, le=1.0)),
+))
+SPECTROMETER_KEYS = SPECTROMETER.names
+SPECTROMETER_DEFAULTS = {k.name: k.default for k in SPECTROMETER.keys if k.default is not MISSING}
 
-A card is a TOML file with three tables.  Built-in cards: `na64mu`, `na64e`,
-`ldmx` (copies in `detectors/`); any other value of `setup.detector` is a path,
-relative to the steering file.  Unknown keys are errors.
 
-| key | type | default | meaning |
-|---|---|---|---|
-| `detector.name` | string | required | display name, e.g. `"NA64mu"` |
-| `detector.module` | string | required | detector module: `"spectrometer"` |
-| `spectrometer.x_th` | number | required | signal region `E_rec <= (1 - x_th) E0`, `0 < x_th < 1` |
-| `spectrometer.recoil` | string | `"lepton"` | `"lepton"`: `E_rec` is the energy of the outgoing lepton (magnetic spectrometer / tracker); `"visible"`: `E_rec = E0 - (E_chi + E_chibar)` (active thick target: all but the pair is seen, NA64e ECAL) |
-| `spectrometer.resolution` | number | `0.0` | relative Gaussian resolution `sigma_E/E` on `E_rec`, `0 <= r <= 1` (0 = ideal) |
-| `spectrometer.theta_max` | number | `0.0` | acceptance of the recoil-lepton polar angle in rad, `0 <= theta_max <= pi`; 0 = no cut |
-| `spectrometer.efficiency` | number | `1.0` | flat signal efficiency, `0 <= efficiency <= 1` |
-| `sources.<key>` | string | required for every `spectrometer` key that is set | free-text source of the number (paper, section, equation) |
-"""
+def card_reference() -> str:
+    """The README table of the card keys, generated from the declarations."""
+    rows = ["| key | type | default | meaning |", "|---|---|---|---|",
+            "| `detector.name` | string | required | display name, e.g. `\"NA64mu\"` |",
+            "| `detector.module` | string | required | detector module (`mcpgen list`): "
+            "`\"spectrometer\"` |", *SPECTROMETER.markdown(),
+            "| `sources.<key>` | string | required for every `spectrometer` key that is set | "
+            "free-text source of the number (paper, section, equation) |"]
+    return "\n".join(rows) + "\n"
 
+
+CARD_REFERENCE = card_reference()
 
 
 @dataclass(frozen=True)
-class SpectrometerCard:
-    """A spectrometer-type detector (missing-energy experiments); see :data:`CARD_REFERENCE`.
+class SpectrometerCard(SPECTROMETER.dataclass("_SpectrometerSettings")):
+    """A spectrometer-type detector (missing-energy experiments); keys in :data:`SPECTROMETER`.
 
     Numbers are dimensionless except ``theta_max`` (rad).  ``sources`` is a
     tuple of ``(key, source)`` pairs, one per spectrometer key (``"default"``
     for keys not set in the card).
     """
 
-    name: str
-    x_th: float
-    recoil: str = "lepton"
-    resolution: float = 0.0
-    theta_max: float = 0.0
-    efficiency: float = 1.0
+    name: str = ""
     module: str = "spectrometer"
     sources: tuple = ()
     #: where the card came from: a file path (for built-ins the installed resource)
@@ -112,26 +116,14 @@ class SpectrometerCard:
         }
 
 
-
 def spectrometer_card(table: dict, *, file="<dict>", builtin=None) -> SpectrometerCard:
     """Validate a spectrometer card given as a dict (the parsed TOML) and build it."""
     check_keys(table, CARD_SECTIONS, file=file, prefix="")
     det = get_table(table, "detector", file=file, required=True)
-    check_keys(det, DETECTOR_KEYS, file=file, prefix="detector")
     name = get_str(det, "name", file=file, prefix="detector")
     module = get_str(det, "module", file=file, prefix="detector", choices=("spectrometer",))
-
-    spec = get_table(table, "spectrometer", file=file, required=True)
-    check_keys(spec, SPECTROMETER_KEYS, file=file, prefix="spectrometer")
-    kw = dict(file=file, prefix="spectrometer")
-    values = {
-        "x_th": get_float(spec, "x_th", gt=0.0, lt=1.0, **kw),
-        "recoil": get_str(spec, "recoil", default="lepton", choices=RECOIL_MODES, **kw),
-        "resolution": get_float(spec, "resolution", default=0.0, ge=0.0, le=1.0, **kw),
-        "theta_max": get_float(spec, "theta_max", default=0.0, ge=0.0, le=3.141592653589793, **kw),
-        "efficiency": get_float(spec, "efficiency", default=1.0, ge=0.0, le=1.0, **kw),
-    }
-
+    spec = SPECTROMETER.table(table, file=file, required=True)
+    values = SPECTROMETER.read(spec, file=file)
     src = get_table(table, "sources", file=file)
     check_keys(src, SPECTROMETER_KEYS, file=file, prefix="sources")
     sources = []
