@@ -219,9 +219,12 @@ def write_summary(out, metas, s_up, *, title="", provenance=None):
 
     out = Path(out)
     points = channel_sums([point_from_metadata(m, s_up=s_up) for m in metas])
-    write_yields_csv(points, out / "yields.csv")
-    write_limits_csv(points, out / "limits.csv")
-    reach_plot(points, out / "reach.png", title=title)
+    try:
+        write_yields_csv(points, out / "yields.csv")
+        write_limits_csv(points, out / "limits.csv")
+        reach_plot(points, out / "reach.png", title=title)
+    except OSError as e:
+        raise ConfigError(f"cannot write the summary files: {e.strerror or e}", file=out) from None
     if provenance is not None:
         write_atomic(out / "provenance.json",
                      json.dumps(provenance, indent=2, default=str, allow_nan=False).encode())

@@ -112,3 +112,78 @@ def test_hostile_xsec(case, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("mcpgen: error: ") and err.count("\n") == 1 and key in err, err
+
+
+SMALL = """
+[run]
+seed = 3
+events = {events}
+train_events = 2000
+train_iterations = 2
+precision = 0.02
+[physics]
+masses = [10, 20, 40, 80]
+[[setup]]
+beam = "mu-"
+energy = "160 GeV"
+leptons_on_target = 1e14
+target = "Pb"
+thickness = "22.5 cm"
+detector = "na64mu"
+"""
+
+
+def _cli(args, **kw):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "mcpgen", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_file_size_limit_leaves_nothing(tmp_path):
+    """A file-size limit (as a full disk) gives one line and removes what the run made."""
+    import resource
+
+    steering = tmp_path / "s.toml"
+    steering.write_text(SMALL.format(events=20000))
+    out = tmp_path / "out"
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+
+    p = _cli(["run", str(steering), "--out", str(out), "--quiet", "--workers", "1"],
+             preexec_fn=limit)
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 2
+    assert err.startswith("mcpgen: error: ") and "File too large" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_kill_then_rerun_reuses_jobs(tmp_path):
+    """SIGKILL in the middle of a run, then the same command: finished jobs are reused,
+    the temporary debris is removed, the result equals an uninterrupted run."""
+    import os
+    import signal
+    import time
+
+    steering = tmp_path / "s.toml"
+    steering.write_text(SMALL.format(events=300000))
+    out = tmp_path / "out"
+    args = ["run", str(steering), "--out", str(out), "--quiet", "--workers", "1"]
+    p = _cli(args)
+    deadline = time.time() + 240
+    while time.time() < deadline and not list(out.glob("*.root")):
+        time.sleep(0.05)
+    os.kill(p.pid, signal.SIGKILL)
+    p.communicate()  # reap it and close its pipes
+    done = sorted(f.name for f in out.glob("*.root"))
+    assert 1 <= len(done) < 4
+    q = _cli(args)
+    stdout, err = q.communicate(timeout=300)
+    assert q.returncode == 0, err
+    assert f"({len(done)} finished jobs reused)" in stdout
+    assert sorted(f.name for f in out.glob("*.root")) == [
+        "NA64mu_brem_m10MeV.root", "NA64mu_brem_m20MeV.root", "NA64mu_brem_m40MeV.root",
+        "NA64mu_brem_m80MeV.root"]
+    assert not [n for n in os.listdir(out) if n.startswith(".")]

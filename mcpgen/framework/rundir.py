@@ -55,11 +55,13 @@ class RunFolder:
         self.identity = identity
         self.description = description
         self._lock = None
+        self._created = False
 
     def __enter__(self):
         import fcntl
 
         try:
+            self._created = not self.path.exists()
             self.path.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
@@ -79,13 +81,30 @@ class RunFolder:
             raise
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and self._lock is not None:
+            self._discard_if_empty()
         if self._lock is not None:
             with contextlib.suppress(OSError):
                 os.unlink(self.path / LOCK)
             os.close(self._lock)
             self._lock = None
         return False
+
+    def _discard_if_empty(self):
+        """After a failure: remove what this run made if no job finished (no empty
+        folders or manifests left behind)."""
+        names = [n for n in os.listdir(self.path) if n != LOCK and not _is_debris(n)]
+        if any(n.endswith(".root") for n in names):
+            return
+        for n in os.listdir(self.path):
+            if n == MANIFEST or _is_debris(n):
+                with contextlib.suppress(OSError):
+                    (self.path / n).unlink()
+        if self._created:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path / LOCK)
+                os.rmdir(self.path)
 
     def _check_and_clean(self):
         manifest = self.path / MANIFEST

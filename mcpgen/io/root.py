@@ -277,7 +277,12 @@ class EventWriter:
         self._n_pending += n
         if self._n_pending >= self.chunk_events:
             self._pending.append(batch)
-            self._flush()
+            try:
+                self._flush()
+            except OSError as err:  # full disk, file-size limit: nothing half-written stays
+                self.abort()
+                raise ConfigError(f"cannot write output file: {err.strerror or err}",
+                                  file=self.path) from None
         else:  # keep a copy: the caller may refill its arrays after write() returns
             self._pending.append(EventBatch.concatenate([batch]))
 
