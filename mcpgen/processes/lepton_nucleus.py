@@ -92,7 +92,7 @@ class BremProcess(Process):
         xs = g.integrate(rel_err=rel_err, max_points=max_points)
         if not (math.isfinite(xs.sigma_pb) and xs.sigma_pb > 0 and math.isfinite(xs.sigma_err_pb)):
             raise ConfigError(f"no finite positive cross section for m = {self.mass:g} MeV "
-                              f"(sigma = {xs.sigma_pb!r} pb); the mass is outside the range the "
+                              f"(sigma = {float(xs.sigma_pb)!r} pb); the mass is outside the range the "
                               "sampler resolves", key="physics.masses")
         self.xsec = CrossSection(xs.sigma_pb, xs.sigma_err_pb, xs.n_points, xs.w_max,
                                  xs.efficiency, xs.nonzero_fraction)
@@ -119,7 +119,7 @@ class BremProcess(Process):
 
     def metadata(self):
         return {**super().metadata(), "method": self.settings.method, "x_min": self.settings.x_min,
-                f"{self.mass_name}_MeV": self.mass, "m_chi_MeV": self.mass,
+                f"{self.mass_name}_MeV": self.mass,
                 "train_events": self.settings.train_events,
                 "train_iterations": self.settings.train_iterations}
 
@@ -152,8 +152,10 @@ class BremProcess(Process):
         if not (math.isfinite(energy) and LEPTONS[beam][1] < energy <= 1e9):
             raise ConfigError(f"value {energy!r} MeV out of range; allowed: {beam} mass < energy "
                               "<= 1e6 GeV", key="energy")
-        if not (math.isfinite(mass) and mass >= 1e-3):
-            raise ConfigError(f"value {mass!r} MeV out of range; allowed: 1 keV <= mass",
+        from ..steering import MASS_MIN
+
+        if not (math.isfinite(mass) and mass >= MASS_MIN):
+            raise ConfigError(f"value {mass!r} MeV out of range; allowed: 10 keV <= mass",
                               key="mass")
         if method not in METHODS:
             raise ConfigError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}",
