@@ -33,9 +33,10 @@ def _quantity(value, kind, key, default_unit="MeV"):
 
 # --------------------------------------------------------------------------- xsec
 def xsec(process: str = "brem", *, eps: float = 1.0, seed: int = 1, precision: float = 1e-3,
-         **options) -> dict:
+         max_points: int = 10_000_000, **options) -> dict:
     """Total cross section of ``process`` at charge ``eps`` to relative MC error
-    ``precision``, with its MC error: a dict with ``sigma_pb`` and ``sigma_err_pb``.
+    ``precision`` (or with ``max_points`` points, whichever comes first), with its MC
+    error: a dict with ``sigma_pb`` and ``sigma_err_pb``.
 
     The other keyword arguments are the process's own (its ``xsec_options``; see
     ``mcpgen list`` and ``mcpgen xsec --process NAME --help``).  For ``"brem"`` and
@@ -52,6 +53,9 @@ def xsec(process: str = "brem", *, eps: float = 1.0, seed: int = 1, precision: f
                               key=key)
     if not (isinstance(seed, int) and 0 <= seed < 2**63):
         raise ConfigError(f"value {seed!r} out of range; allowed: 0 <= seed < 2^63", key="seed")
+    if not (isinstance(max_points, int) and 1000 <= max_points <= 10**9):
+        raise ConfigError(f"value {max_points!r} out of range; allowed: 1e3 <= max_points <= 1e9",
+                          key="max_points")
     allowed = [o.name for o in proc_cls.xsec_options]
     for k in options:
         if k not in allowed:
@@ -60,7 +64,8 @@ def xsec(process: str = "brem", *, eps: float = 1.0, seed: int = 1, precision: f
     for o in proc_cls.xsec_options:
         if o.required and options.get(o.name) is None:
             raise ConfigError(f"process {process!r} needs {o.name!r} ({o.help})", key=o.name)
-    return proc_cls.xsec(eps=eps, seed=seed, precision=precision, **options)
+    return proc_cls.xsec(eps=eps, seed=seed, precision=precision, max_points=max_points,
+                         **options)
 
 
 # ----------------------------------------------------------------------- generate

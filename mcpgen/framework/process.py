@@ -102,7 +102,7 @@ class Process(ABC):
     xsec_options: tuple = ()
 
     @classmethod
-    def xsec(cls, *, eps, seed, precision, **options) -> dict:
+    def xsec(cls, *, eps, seed, precision, max_points, **options) -> dict:
         """Total cross section for the process's own ``options`` (``mcpgen xsec``); a dict
         with ``sigma_pb``/``sigma_err_pb`` (or the process's weight unit) at ``eps``."""
         raise NotImplementedError(f"process {cls.name!r} has no stand-alone cross section")
