@@ -12,6 +12,7 @@ matplotlib nor changes the global backend of a user's session.
 from __future__ import annotations
 
 import math
+import os
 
 from .yields import atomic_path
 
@@ -33,7 +34,9 @@ def reach_plot(points, path, *, title: str = "", references=None):
     Parameters
     ----------
     points : iterable of YieldPoint (anything with ``label``, ``m_chi`` in MeV
-        and ``eps_limit``).  One line per label, in order of first appearance;
+        and ``eps_limit``, optionally ``channel``).  One line per label and channel
+        (the channel is named where a label has several, e.g. "LDMX sum"), in order
+        of first appearance;
         NaN limits (no reach) are skipped, and a label without any finite limit
         is listed in the legend as "<label> (no reach)".
     path : output file; always PNG (``format="png"`` whatever the extension),
@@ -50,19 +53,21 @@ def reach_plot(points, path, *, title: str = "", references=None):
 
     points = list(points)
     labels = []
-    for p in points:
-        if p.label not in labels:
-            labels.append(p.label)
+    for p in points:  # one curve per (set-up, channel); the channel is named when a set-up has several
+        key = (p.label, getattr(p, "channel", ""))
+        if key not in labels:
+            labels.append(key)
+    several = {lab for lab, _ in labels if sum(1 for other, _ in labels if other == lab) > 1}
 
     fig = Figure(figsize=(6.4, 4.8), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
 
     drawn = 0
-    for lab in labels:
-        mine = [p for p in points if p.label == lab]
+    for lab, channel in labels:
+        mine = [p for p in points if p.label == lab and getattr(p, "channel", "") == channel]
         curve = _finite_curve([p.m_chi for p in mine], [p.eps_limit for p in mine])
-        name = lab or "(unlabelled)"
+        name = (lab or "(unlabelled)") + (f" {channel}" if lab in several else "")
         if curve:
             m, e = zip(*curve)
             ax.plot(m, e, "o-", ms=3, label=name)
@@ -96,6 +101,7 @@ def reach_plot(points, path, *, title: str = "", references=None):
 
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=110)
+        os.chmod(tmp, 0o644)
     return fig
 
 
