@@ -280,10 +280,12 @@ def collect(dirs, out=None, *, cl=None, method=None, background=None, observed=N
     background = lim["background"] if background is None else background
     observed = lim["n_observed"] if observed is None else observed
     s_up = signal_upper_limit(cl, method, background, observed)
+    from .framework.rundir import locked
+
     out = Path(out) if out is not None else dirs[0]
-    out.mkdir(parents=True, exist_ok=True)
-    points, _ = write_summary(out, list(metas.values()), s_up,
-                              title=f"{100 * cl:g}% CL, s_up = {s_up:.3g}")
+    with locked(out):
+        points, _ = write_summary(out, list(metas.values()), s_up,
+                                  title=f"{100 * cl:g}% CL, s_up = {s_up:.3g}")
     return points
 
 

@@ -173,6 +173,7 @@ class Steering:
     limits: LimitsConfig
     path: Path | None = None     #: the steering file, None for a dict
     text: str | None = None      #: raw file text, None for a dict
+    file: str = "<dict>"         #: the label used in error messages
 
     def x_min(self, setup: Setup) -> float:
         """Generator cut for ``setup``: ``physics.x_min``, else the detector threshold."""
@@ -213,7 +214,7 @@ def load_steering(path) -> Steering:
     steering = steering_from_dict(table, file=str(path), base_dir=path.parent,
                                   default_name=path.stem)
     return Steering(steering.run, steering.physics, steering.setups, steering.limits,
-                    path=path, text=text)
+                    path=path, text=text, file=str(path))
 
 
 def steering_from_dict(d: dict, *, file="<dict>", base_dir=None, default_name="mcpgen") -> Steering:
@@ -257,7 +258,7 @@ def steering_from_dict(d: dict, *, file="<dict>", base_dir=None, default_name="m
                         note=" (the smallest detector threshold x_th: a higher generator cut "
                              "would drop events the detector accepts)")
     limits = _limits(LIMITS.table(d, file=file), file)
-    return Steering(run, physics, setups, limits)
+    return Steering(run, physics, setups, limits, file=str(file))
 
 
 def slug(label: str) -> str:

@@ -11,9 +11,15 @@ uproot = pytest.importorskip("uproot")
 
 from mcpgen.errors import ConfigError  # noqa: E402
 from mcpgen.io.record import EventBatch  # noqa: E402
+from mcpgen.framework.process import Column  # noqa: E402
+from mcpgen.io.record import STATUS_LEGEND  # noqa: E402
 from mcpgen.io.root import (  # noqa: E402
+    FORMAT_VERSION,
+    NORMALISATION,
+    EventLayout,
     EventWriter,
     bench_root_write,
+    read_branches,
     read_events,
     read_metadata,
     write_events,
@@ -55,11 +61,33 @@ def assert_same(a: EventBatch, b: EventBatch):
         x, y = getattr(a, f), getattr(b, f)
         assert x.dtype == y.dtype and x.shape == y.shape, f
         np.testing.assert_array_equal(x, y, err_msg=f)  # NaNs compare equal here
+    # per-event columns (E_beam, det_E_rec, ...) are no longer fixed fields: compare them too
+    assert set(a.columns) == set(b.columns)
+    for c in a.columns:
+        x, y = np.asarray(a.columns[c]), np.asarray(b.columns[c])
+        assert x.dtype == y.dtype and x.shape == y.shape, c
+        np.testing.assert_array_equal(x, y, err_msg=c)
+    assert set(a.collections) == set(b.collections)
+    for c, (off, fields) in a.collections.items():
+        off2, fields2 = b.collections[c]
+        np.testing.assert_array_equal(off, off2, err_msg=c)
+        assert set(fields) == set(fields2), c
+        for f in fields:
+            assert fields[f].dtype == fields2[f].dtype, (c, f)
+            np.testing.assert_array_equal(fields[f], fields2[f], err_msg=f"{c}.{f}")
 
 
-def expected_meta(meta=META, names=NAMES):
-    return dict(meta, particle_names=list(names), format_version=1,
-                units={"energy": "MeV", "length": "mm", "weight": "pb"}, steering=STEERING)
+#: the two float64 columns of make_batch, in insertion order, without declarations
+LAYOUT = {"columns": [{"name": "E_beam", "dtype": "<f8", "shape": [], "unit": "", "doc": ""},
+                      {"name": "det_E_rec", "dtype": "<f8", "shape": [], "unit": "", "doc": ""}],
+          "collections": []}
+
+
+def expected_meta(meta=META, names=NAMES, layout=LAYOUT):
+    return dict(meta, particle_names=list(names), format_version=2,
+                units={"energy": "MeV", "length": "mm", "weight": "pb"}, layout=layout,
+                normalisation=NORMALISATION,
+                status_legend={str(k): v for k, v in STATUS_LEGEND.items()}, steering=STEERING)
 
 
 def test_round_trip(tmp_path):
@@ -104,7 +132,8 @@ def test_streaming_writer_and_late_metadata(tmp_path):
     blocks = [make_batch(n, seed=i) for i, n in enumerate([7, 0, 120, 33, 250])]
     path = tmp_path / "stream.root"
     buf = make_batch(10, seed=99)
-    with EventWriter(path, NAMES, {"process": "brems"}, STEERING, chunk_events=100) as w:
+    layout = EventLayout.of(blocks[0])   # the columns to stream are declared up front
+    with EventWriter(path, layout, {"process": "brems"}, STEERING, chunk_events=100) as w:
         for b in blocks:
             w.write(b)
         w.write(buf)
@@ -115,6 +144,7 @@ def test_streaming_writer_and_late_metadata(tmp_path):
     back, meta = read_events(path)
     assert_same(back, EventBatch.concatenate(blocks + [expected_buf]))
     assert meta["sigma_pb"] == 0.5 and meta["n_generated"] == 420
+    assert meta["layout"] == LAYOUT
     part, _ = read_events(path, entry_start=5, entry_stop=130)
     assert_same(part, back.take(slice(5, 130)))
 
@@ -126,6 +156,128 @@ def test_empty_file_round_trip(tmp_path):
     back, meta = read_events(path)
     assert len(back) == 0 and back.px.shape == (0, len(NAMES))
     assert meta["steering"] == ""
+
+
+def make_rich_batch(n, seed=0):
+    """make_batch plus an int column, a fixed-size (n, 3) column and a jagged collection."""
+    rng = np.random.default_rng(seed)
+    batch = make_batch(n, seed)
+    batch.det_eff_table = rng.random((n, 3))
+    batch.n_hits_true = rng.integers(0, 5, n).astype(np.int32)
+    counts = rng.integers(0, 4, n)          # zero-length entries included
+    off = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    batch.collections = {"hits": (off, {"x": rng.normal(size=off[-1]),
+                                        "layer": rng.integers(0, 9, off[-1]).astype(np.int32)})}
+    return batch
+
+
+DECLARED = (Column("E_beam", "float64", "MeV", "lepton energy at the vertex"),
+            Column("det_E_rec", "float64", "MeV", "measured recoil energy"),
+            Column("det_eff_table", "float64", "", "efficiency on the eps grid", shape=(3,)))
+
+
+def test_format_2_declared_columns_and_collections(tmp_path):
+    batch = make_rich_batch(500)
+    path = tmp_path / "rich.root"
+    write_events(path, batch, META, STEERING, chunk_events=70, declared=DECLARED)
+    back, meta = read_events(path)
+    assert_same(back, batch)
+    assert meta["format_version"] == FORMAT_VERSION == 2
+    cols = {c["name"]: c for c in meta["layout"]["columns"]}
+    assert list(cols) == ["E_beam", "det_E_rec", "det_eff_table", "n_hits_true"]
+    assert cols["E_beam"] == {"name": "E_beam", "dtype": "<f8", "shape": [], "unit": "MeV",
+                              "doc": "lepton energy at the vertex"}
+    assert cols["det_eff_table"]["shape"] == [3] and cols["n_hits_true"]["dtype"] == "<i4"
+    assert cols["n_hits_true"]["unit"] == "" and cols["n_hits_true"]["doc"] == ""  # undeclared
+    (hits,) = meta["layout"]["collections"]
+    assert hits["name"] == "hits" and [f["name"] for f in hits["fields"]] == ["x", "layer"]
+    assert EventLayout.from_metadata(meta) == EventLayout.of(batch, declared=DECLARED)
+    with uproot.open(path) as f:
+        events = f["events"]
+        assert {"det_eff_table", "n_hits_true", "nhits", "hits_x",
+                "hits_layer"} <= set(events.keys())
+        assert events["det_eff_table"].typename == "double[3]"
+        assert events["hits_layer"].typename == "int32_t[]"
+        assert np.array_equal(events["nhits"].array(library="np"),
+                              np.diff(batch.collections["hits"][0]))
+    # an entry range cuts the collections consistently
+    part, _ = read_events(path, entry_start=33, entry_stop=401)
+    assert_same(part, batch.take(slice(33, 401)))
+
+
+def test_streamed_collections_across_chunks(tmp_path):
+    blocks = [make_rich_batch(n, seed=i) for i, n in enumerate([13, 0, 90, 41])]
+    path = tmp_path / "stream.root"
+    with EventWriter(path, EventLayout.of(blocks[0], declared=DECLARED), META, STEERING,
+                     chunk_events=25) as w:
+        for b in blocks:
+            w.write(b)
+    assert_same(read_events(path)[0], EventBatch.concatenate(blocks))
+
+
+def test_writer_requires_the_layout_columns(tmp_path):
+    batch = make_batch(5)
+    del batch.columns["det_E_rec"]
+    with pytest.raises(ValueError, match="det_E_rec"):
+        with EventWriter(tmp_path / "x.root", EventLayout.of(make_batch(5)), META) as w:
+            w.write(batch)
+    assert os.listdir(tmp_path) == []
+
+
+def test_read_branches(tmp_path):
+    batch = make_rich_batch(40)
+    path = write_events(tmp_path / "b.root", batch, META, STEERING, declared=DECLARED)
+    data, meta = read_branches(path, ["weight", "det_pass", "det_eff_table"])
+    assert set(data) == {"weight", "det_pass", "det_eff_table"}
+    assert np.array_equal(data["weight"], batch.weight)
+    assert np.array_equal(data["det_pass"], batch.det_pass)
+    assert np.array_equal(data["det_eff_table"], batch.det_eff_table)
+    assert meta["m_chi_MeV"] == 25.0 and meta["steering"] == STEERING
+    with pytest.raises(ConfigError, match="lacks branches") as info:
+        read_branches(path, ["weight", "no_such_branch"])
+    assert "no_such_branch" in str(info.value) and str(path) in str(info.value)
+
+
+def _write_format_1(path, batch, meta):
+    """A file as mcpgen format 1 wrote it: fixed E_beam/det_E_rec branches, no layout."""
+    import json
+
+    import awkward as ak
+
+    counts = np.full(len(batch), len(batch.names))
+    parts = ak.zip({f: ak.unflatten(np.ascontiguousarray(getattr(batch, f)).reshape(-1), counts)
+                    for f in EventBatch.PER_PARTICLE})
+    data = {"weight": batch.weight, "particle": parts, "vx": batch.vx, "vy": batch.vy,
+            "vz": batch.vz, "E_beam": batch.E_beam, "det_pass": batch.det_pass,
+            "det_eff": batch.det_eff, "det_E_rec": batch.det_E_rec}
+    with uproot.recreate(path) as f:
+        f.mktree("events", {b: (v.type if isinstance(v, ak.Array) else v.dtype)
+                            for b, v in data.items()}).extend(data)
+        f["metadata"] = json.dumps(dict(meta, particle_names=list(batch.names),
+                                        format_version=1, units={"energy": "MeV"}))
+        f["steering"] = STEERING
+
+
+def test_format_1_files_are_still_read(tmp_path):
+    batch = make_batch(60)
+    path = tmp_path / "old.root"
+    _write_format_1(path, batch, META)
+    back, meta = read_events(path)
+    assert meta["format_version"] == 1
+    assert_same(back, batch)
+    assert np.array_equal(back.E_beam, batch.E_beam)
+
+
+def test_newer_format_is_refused(tmp_path):
+    import json
+
+    path = tmp_path / "future.root"
+    with uproot.recreate(path) as f:
+        f.mktree("events", {"x": np.float64}).extend({"x": np.arange(3.0)})
+        f["metadata"] = json.dumps({"format_version": FORMAT_VERSION + 1})
+    with pytest.raises(ConfigError, match="newer than this mcpgen reads") as info:
+        read_metadata(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize("compression",
@@ -145,7 +297,7 @@ def test_unknown_compression():
 def test_exception_inside_writer_leaves_nothing(tmp_path):
     path = tmp_path / "out.root"
     with pytest.raises(RuntimeError, match="boom"):
-        with EventWriter(path, NAMES, META, STEERING, chunk_events=10) as w:
+        with EventWriter(path, EventLayout.of(make_batch(0)), META, STEERING, chunk_events=10) as w:
             w.write(make_batch(100))  # some baskets already on disk in the temporary
             assert len(os.listdir(tmp_path)) == 1
             raise RuntimeError("boom")

@@ -5,8 +5,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from mcpgen.detectors.cards import SpectrometerCard, load_card
-from mcpgen.detectors.spectrometer import apply_spectrometer, recoil_angle
+from mcpgen.detectors.cards import load_card
+from mcpgen.detectors.spectrometer import SpectrometerCard, apply_spectrometer, recoil_angle
 from mcpgen.io.record import EventBatch
 from mcpgen.rng import block_rng
 

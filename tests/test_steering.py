@@ -4,14 +4,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hepunits import GeV, MeV, cm, mm
+from hepunits import GeV, MeV, cm, keV, mm
 
-from mcpgen.detectors.cards import (BUILTIN_CARDS, CARD_REFERENCE, SPECTROMETER_KEYS,
-                                    card_from_dict, load_card)
+from mcpgen.detectors.cards import BUILTIN_CARDS, card_from_dict, load_card
+from mcpgen.detectors.spectrometer import CARD_REFERENCE, SPECTROMETER_KEYS
 from mcpgen.errors import ConfigError
 from mcpgen.sources.materials import get_material
-from mcpgen.steering import (LIMITS_KEYS, MASS_SCAN_KEYS, PHYSICS_KEYS, RUN_KEYS, SETUP_KEYS,
-                             STEERING_REFERENCE, load_steering, steering_from_dict)
+from mcpgen.sources.lepton_beam import LeptonBeamSource
+from mcpgen.steering import (LIMITS, MASS_MIN, MASS_SCAN, PHYSICS, RUN, SETUP, load_steering,
+                             reference_markdown, steering_from_dict)
 from mcpgen.units import format_energy, format_length, parse_quantity
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,9 +133,12 @@ def test_seed_steering_files_load():
     pb_X0 = get_material("Pb").X0
     s = load_steering(REPO / "steering" / "na64mu_2025.toml")
     (mu,) = s.setups
-    assert mu.beam == "mu-" and mu.energy == 160000.0 and mu.leptons_on_target == 1e14
-    assert mu.thickness == 225.0 and mu.thickness_X0 == pytest.approx(40, rel=0.01)
+    src = mu.source
+    assert isinstance(src, LeptonBeamSource) and src.kind == "lepton-beam"
+    assert src.beam == "mu-" and src.energy == 160000.0 and src.leptons_on_target == 1e14
+    assert src.thickness == 225.0 and src.thickness_X0 == pytest.approx(40, rel=0.01)
     assert mu.x_th == 0.5 and s.limits.cl == 0.95 and s.limits.n_observed == 0
+    assert s.physics.channels == ("brem",) and s.physics.process == "brem"
     assert 10 <= len(s.physics.masses) <= 12
     assert s.physics.masses[0] == pytest.approx(10.0)
     assert s.physics.masses[-1] == pytest.approx(1000.0)
@@ -142,18 +146,19 @@ def test_seed_steering_files_load():
 
     s = load_steering(REPO / "steering" / "ldmx_2025.toml")
     (e,) = s.setups
-    assert e.beam == "e-" and e.energy == 8000.0 and e.leptons_on_target == 2e16
-    assert e.material.name == "Al" and e.thickness == pytest.approx(0.4 * e.material.X0)
+    src = e.source
+    assert src.beam == "e-" and src.energy == 8000.0 and src.leptons_on_target == 2e16
+    assert src.material.name == "Al" and src.thickness == pytest.approx(0.4 * src.material.X0)
     assert e.x_th == 0.7 and e.card.recoil == "lepton"
     assert max(s.physics.masses) < 4000.0   # below the kinematic limit E0/2
 
     s = load_steering(REPO / "steering" / "na64_2019.toml")
     ele, muon = s.setups
-    assert (ele.beam, muon.beam) == ("e-", "mu-")
-    assert ele.energy == muon.energy == 100000.0
-    assert (ele.leptons_on_target, muon.leptons_on_target) == (5e12, 5e13)
-    assert ele.thickness == pytest.approx(40 * 5.612 * mm, rel=1e-4) == 40 * pb_X0
-    assert ele.electron_length == "x0" and ele.card.recoil == "visible"
+    assert (ele.source.beam, muon.source.beam) == ("e-", "mu-")
+    assert ele.source.energy == muon.source.energy == 100000.0
+    assert (ele.source.leptons_on_target, muon.source.leptons_on_target) == (5e12, 5e13)
+    assert ele.source.thickness == pytest.approx(40 * 5.612 * mm, rel=1e-4) == 40 * pb_X0
+    assert ele.source.electron_length == "x0" and ele.card.recoil == "visible"
     assert ele.x_th == muon.x_th == 0.5 and s.limits.cl == 0.9
     assert s.physics.masses[0] == pytest.approx(1.0)
     assert s.physics.masses[-1] == pytest.approx(1000.0)
@@ -164,11 +169,15 @@ def test_good_file_base_units_and_defaults(tmp_path):
     assert s.run.name == "study" and s.run.seed == 1 and s.run.events == 100
     assert s.run.train_iterations == 8 and s.run.unweighted is False
     assert s.physics.masses == (10.0, 1000.0)
+    assert s.run.precision == 1e-3 and s.run.integrate_events == 10_000_000
     assert s.physics.method == "etl" and s.physics.x_min is None
+    assert s.physics.channels == ("brem",)
     (a,) = s.setups
-    assert a.energy == 160000.0 and a.thickness == pytest.approx(40 * 5.612, rel=1e-4)
-    assert a.material is get_material("Pb") and a.card.name == "NA64mu"
-    assert a.lepton_pdgid == 13 and a.is_muon and s.x_min(a) == 0.5
+    assert a.label == "A" and a.source.target == "Pb"
+    assert a.source.energy == 160000.0 and a.source.thickness == pytest.approx(40 * 5.612, rel=1e-4)
+    assert a.source.material is get_material("Pb") and a.card.name == "NA64mu"
+    assert a.source.electron_length == "tsai" and a.source.muon_energy_loss is False
+    assert a.source.lepton_pdgid == 13 and a.source.is_muon and s.x_min(a) == 0.5
     assert s.limits.method == "poisson" and s.limits.observed == -1
 
 
@@ -196,12 +205,20 @@ def test_to_dict_round_trip(tmp_path):
 
 
 def test_reference_lists_every_key():
-    for prefix, keys in [("run", RUN_KEYS), ("physics", PHYSICS_KEYS), ("setup", SETUP_KEYS),
-                         ("limits", LIMITS_KEYS)]:
-        for key in keys:
-            assert f"`{prefix}.{key}`" in STEERING_REFERENCE, key
-    for key in MASS_SCAN_KEYS:
-        assert key in STEERING_REFERENCE
+    from mcpgen.sources.lepton_beam import KEY_DOCS
+
+    reference = reference_markdown()
+    for section in (RUN, PHYSICS, SETUP, LIMITS):
+        for key in section.names:
+            assert f"`{section.name}.{key}`" in reference, key
+    for key in LeptonBeamSource.keys:   # the source's keys are setup keys too
+        assert f"`setup.{key}`" in reference, key
+    assert LeptonBeamSource.keys == tuple(k for k, *_ in KEY_DOCS)
+    for key in MASS_SCAN.names:
+        assert key in reference
+    # defaults are written once, in the declaration, and shown in the table
+    assert "| `run.precision` | number | `0.001` |" in reference
+    assert "| `run.integrate_events` | integer > 1 | `10000000` |" in reference
     for key in SPECTROMETER_KEYS:
         assert f"`spectrometer.{key}`" in CARD_REFERENCE
 
@@ -214,28 +231,28 @@ BAD = [
     ("[[setup]]", "[[setups]]", "setups", "did you mean 'setup'?"),
     ('beam = "mu-"', 'beam = "tau-"', "setup[0].beam", "'mu-'"),
     ('target = "Pb"', 'target = "Unobtainium"', "setup[0].target", "allowed: Pb"),
-    ("eps = 1.0", "eps = 0.0", "physics.eps", "0 < eps <= 1"),
-    ("eps = 1.0", "eps = -1e-3", "physics.eps", "0 < eps <= 1"),
-    ("eps = 1.0", "eps = 1.5", "physics.eps", "0 < eps <= 1"),
-    ("events = 100", "events = 0", "run.events", "events > 0"),
-    ("events = 100", "events = -5", "run.events", "events > 0"),
+    ("eps = 1.0", "eps = 0.0", "physics.eps", "1e-20 <= eps <= 1"),
+    ("eps = 1.0", "eps = -1e-3", "physics.eps", "1e-20 <= eps <= 1"),
+    ("eps = 1.0", "eps = 1.5", "physics.eps", "1e-20 <= eps <= 1"),
+    ("events = 100", "events = 0", "run.events", "0 < events <= 1e+10"),
+    ("events = 100", "events = -5", "run.events", "0 < events <= 1e+10"),
     ("events = 100", 'events = "100"', "run.events", "expected an integer"),
-    ("events = 100", "events = 100\ntrain_events = 0", "run.train_events", "> 0"),
+    ("events = 100", "events = 100\ntrain_events = 0", "run.train_events", "0 < train_events"),
     ("leptons_on_target = 1e14", "leptons_on_target = 0", "setup[0].leptons_on_target", "> 0"),
     ('detector = "na64mu"', 'detector = "na64mu"\nx_th = 1.0', "setup[0].x_th", "0 < x_th < 1"),
     ('detector = "na64mu"', 'detector = "na64mu"\nx_th = 0', "setup[0].x_th", "0 < x_th < 1"),
     ('detector = "na64mu"', 'detector = "na64mu"\nx_th = -0.2', "setup[0].x_th", "0 < x_th < 1"),
-    ('masses = [10, "1 GeV"]', "masses = [10, 0]", "physics.masses[1]", "mass > 0"),
-    ('masses = [10, "1 GeV"]', 'masses = ["-5 MeV"]', "physics.masses[0]", "mass > 0"),
+    ('masses = [10, "1 GeV"]', "masses = [10, 0]", "physics.masses[1]", f"{MASS_MIN / keV:g} keV <= mass"),
+    ('masses = [10, "1 GeV"]', 'masses = ["-5 MeV"]', "physics.masses[0]", f"{MASS_MIN / keV:g} keV <= mass"),
     ('masses = [10, "1 GeV"]', 'masses = ["10 cm"]', "physics.masses[0]", "unknown unit 'cm'"),
     ('masses = [10, "1 GeV"]', "masses = []", "physics.masses", "non-empty"),
     ('masses = [10, "1 GeV"]', 'masses = [10]\nmass_scan = {min = 1, max = 2, points = 2}',
      "physics.masses", "exactly one"),
     ('masses = [10, "1 GeV"]', "mass_scan = {min = 1, max = 2, points = 1}",
-     "physics.mass_scan.points", "points >= 2"),
+     "physics.mass_scan.points", "2 <= points <= 1000"),
     ('masses = [10, "1 GeV"]', "mass_scan = {min = 1, max = 2, pionts = 2}",
      "physics.mass_scan.pionts", "did you mean 'points'?"),
-    ("eps = 1.0", "eps = 1.0\nx_min = 0.6", "physics.x_min", "smallest set-up x_th"),
+    ("eps = 1.0", "eps = 1.0\nx_min = 0.6", "physics.x_min", "smallest detector threshold x_th"),
     ("eps = 1.0", 'eps = 1.0\nmethod = "eetl"', "physics.method", "did you mean 'etl'"),
     ('energy = "160 GeV"', 'energy = "160 GeX"', "setup[0].energy", "unknown unit 'GeX'"),
     ('energy = "160 GeV"', 'energy = true', "setup[0].energy", "expected a number"),
@@ -250,8 +267,26 @@ BAD = [
      "'tsai', 'x0'"),
     ("[[setup]]", "[setup]", "setup", "write [[setup]]"),
     ("[run]", '[limits]\nmethod = "feldman-cousins"\ncl = 0.68\n[run]', "limits.cl", "0.9, 0.95"),
-    ("[run]", "[limits]\nobserved = -2\n[run]", "limits.observed", "observed >= -1"),
+    ("[run]", "[limits]\nobserved = -2\n[run]", "limits.observed", "-1 <= observed"),
     ("[run]", "[limits]\ncl = 1\n[run]", "limits.cl", "0 < cl < 1"),
+    # masses give file names: duplicates (to 6 digits) are errors
+    ('masses = [10, "1 GeV"]', 'masses = [10, "1 GeV", "10 MeV"]', "physics.masses[2]",
+     "repeats physics.masses[0]"),
+    ('masses = [10, "1 GeV"]', "masses = [10, 10.0000001]", "physics.masses[1]",
+     "to 6 significant digits"),
+    # channels
+    ("eps = 1.0", 'eps = 1.0\nprocess = ["brem", "brem"]', "physics.process", "listed twice"),
+    ("eps = 1.0", 'eps = 1.0\nprocess = ["brem", "darkphoton"]', "physics.process",
+     "belong to different models"),
+    ("eps = 1.0", 'eps = 1.0\nprocess = "bram"', "physics.process", "did you mean 'brem'?"),
+    ("eps = 1.0", "eps = 1.0\nprocess = []", "physics.process", "expected a channel name"),
+    ('label = "A"', 'label = "A"\nsource = "cosmics"', "setup[0].source",
+     "unknown source 'cosmics'; allowed: lepton-beam"),
+    # integration
+    ("events = 100", "events = 100\nprecision = 0", "run.precision", "0 < precision < 1"),
+    ("events = 100", "events = 100\nprecision = 1.0", "run.precision", "0 < precision < 1"),
+    ("events = 100", "events = 100\nintegrate_events = 1", "run.integrate_events",
+     "1 < integrate_events"),
 ]
 
 
@@ -269,7 +304,32 @@ def test_duplicate_labels(tmp_path):
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as exc:
         load_steering(path)
-    check_error(exc, path, "setup[1].label", "unique")
+    check_error(exc, path, "setup[1].label", "unique", "is used twice")
+
+
+@pytest.mark.parametrize("first, second", [("A", "a"), ("A B", "A_B"), ("NA64e, 100 GeV",
+                                                                         "NA64e__100_GeV")])
+def test_labels_with_the_same_file_name(tmp_path, first, second):
+    setup = GOOD[GOOD.index("[[setup]]"):]
+    text = GOOD.replace('label = "A"', f'label = "{first}"') + setup.replace(
+        'label = "A"', f'label = "{second}"')
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as exc:
+        load_steering(path)
+    check_error(exc, path, "setup[1].label", f"set-up label '{second}' gives the same file name "
+                f"as setup[0] '{first}'")
+
+
+def test_channels(tmp_path):
+    s = load_steering(write(tmp_path, GOOD.replace("eps = 1.0", 'eps = 1.0\nprocess = ["brem"]')))
+    assert s.physics.channels == ("brem",) and s.physics.process == "brem"
+    s = load_steering(write(tmp_path, GOOD.replace("eps = 1.0", 'eps = 1.0\nprocess = '
+                                                   '"darkphoton"')))
+    assert s.physics.channels == ("darkphoton",)
+    assert steering_from_dict(s.to_dict()).physics == s.physics
+    s = load_steering(write(tmp_path, GOOD.replace("[run]", "[run]\nprecision = 0.02\n"
+                                                   "integrate_events = 100000")))
+    assert s.run.precision == 0.02 and s.run.integrate_events == 100000
 
 
 def test_malformed_toml(tmp_path):
@@ -326,7 +386,8 @@ def card_dict(**spectrometer):
      "0 <= resolution"),
     (lambda d: d["spectrometer"].update(recoil="muon"), "spectrometer.recoil",
      "'lepton', 'visible'"),
-    (lambda d: d["detector"].update(module="tracker"), "detector.module", "'spectrometer'"),
+    (lambda d: d["detector"].update(module="tracker"), "detector.module",
+     "unknown detector module 'tracker'; allowed: spectrometer"),
     (lambda d: d["sources"].pop("x_th"), "sources.x_th", "missing source"),
     (lambda d: d["sources"].update(theta_max="x"), "sources.theta_max", "not set"),
     (lambda d: d.pop("detector"), "detector", "missing required table"),

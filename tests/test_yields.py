@@ -1,7 +1,10 @@
-"""Yields, eps limits, CSV outputs and the reach plot (mcpgen.analysis.yields, .plots).
+"""Yields, eps limits, channel sums, CSV outputs and the reach plot (mcpgen.analysis.yields,
+.plots).
 
-Yield formula: seed 001 eq. (12) / seed 002 eq. (4), N = LOT n_T L_T sigma;
-the hand calculation below uses PDG lead (rho = 11.35 g/cm^3, A = 207.2).
+Yield formula: seed 001 eq. (12) / seed 002 eq. (4), N = LOT n_T L_T sigma, with the exposure
+LOT n_T L_T of the lepton-beam source; the hand calculation below uses PDG lead
+(rho = 11.35 g/cm^3, A = 207.2).  The selected cross section sum(w eff) is accumulated by
+mcpgen.framework.jobs.YieldAccumulator, as inside a job.
 """
 
 import csv
@@ -10,26 +13,32 @@ import os
 
 import numpy as np
 import pytest
-from hepunits import cm, mm
+from hepunits import cm, mm, picobarn
 
 from mcpgen.analysis.yields import (
-    YieldPoint,
+    LIMITS_COLUMNS,
+    SUM_CHANNEL,
+    YIELDS_COLUMNS,
     atomic_path,
-    compute_yield,
+    channel_sums,
     eps_limit_from_yield,
-    read_yields_csv,
+    point_from_metadata,
+    read_limits_csv,
     write_limits_csv,
     write_yields_csv,
     yields_from_files,
 )
 from mcpgen.errors import ConfigError
+from mcpgen.framework.detector import EfficiencyModel
+from mcpgen.framework.jobs import YieldAccumulator
 from mcpgen.io.record import EventBatch
+from mcpgen.sources.lepton_beam import LeptonBeamSource
 from mcpgen.sources.materials import get_material
 
 PB_N_PER_CM3 = 11.35 * 6.02214076e23 / 207.2  # = 3.2988e22 nuclei / cm^3
 
 
-def make_batch(weights, det_pass=None, det_eff=None):
+def make_batch(weights, det_pass=None, det_eff=None, **columns):
     w = np.asarray(weights, dtype=np.float64)
     n, k = len(w), 2
     z = np.zeros((n, k))
@@ -38,14 +47,30 @@ def make_batch(weights, det_pass=None, det_eff=None):
         px=z, py=z, pz=z, E=z, mass=z, vx=np.zeros(n), vy=np.zeros(n), vz=np.zeros(n),
         E_beam=np.full(n, 160e3), names=("chi", "chibar"),
         det_pass=None if det_pass is None else np.asarray(det_pass, bool),
-        det_eff=None if det_eff is None else np.asarray(det_eff, np.float64),
+        det_eff=None if det_eff is None else np.asarray(det_eff, np.float64), **columns,
     )
 
 
-def pb_yield(batch, eps=1.0, m=100.0, s_up=2.3, lot=1e14, label="NA64mu"):
-    pb = get_material("Pb")
-    return compute_yield(batch, {"m_chi_MeV": m, "eps": eps}, lot=lot,
-                         n_target=pb.atoms_per_volume(), length=22.5 * cm, s_up=s_up, label=label)
+def source(target="Pb", lot=1e14, length=22.5 * cm, beam="mu-", energy=160e3):
+    return LeptonBeamSource(beam=beam, energy=energy, leptons_on_target=lot, target=target,
+                            material=get_material(target), thickness=length)
+
+
+def sums_of(batch, model=None):
+    acc = YieldAccumulator(model or EfficiencyModel())
+    acc.add(batch)
+    return acc.to_dict()
+
+
+def job_meta(src, m, eps, label, channel="brem"):
+    """The keys of a job's metadata that the yield needs (as run_job writes them)."""
+    return {**src.metadata(), "mass_MeV": m, "eps": eps, "label": label, "channel": channel,
+            "eps_power": 2}
+
+
+def pb_yield(batch, eps=1.0, m=100.0, s_up=2.3, lot=1e14, label="NA64mu", channel="brem"):
+    return point_from_metadata(job_meta(source(lot=lot), m, eps, label, channel), s_up=s_up,
+                               sums=sums_of(batch))
 
 
 # ----------------------------------------------------------------- yields
@@ -59,11 +84,16 @@ def test_hand_calculation_lead():
     assert p.n_per_eps2 == pytest.approx(hand, rel=1e-12)
     assert p.sigma_sel_pb == pytest.approx(1.0)
     assert p.sigma_sel_err_pb == pytest.approx(math.sqrt(4 * 0.25**2))
-    assert p.length_mm == pytest.approx(225.0)
-    assert p.n_target_per_mm3 * 1e3 == pytest.approx(PB_N_PER_CM3, rel=1e-12)
-    assert p.m_chi == 100.0 and p.label == "NA64mu" and p.lot == 1e14 and p.s_up == 2.3
+    # the exposure LOT n_T L_T (pb^-1) is what the source stores with the events
+    meta = source().metadata()
+    assert p.exposure_per_pb == meta["exposure_per_pb"] == pytest.approx(hand, rel=1e-12)
+    assert meta["target_length_mm"] == pytest.approx(225.0)
+    assert meta["n_target_per_mm3"] * 1e3 == pytest.approx(PB_N_PER_CM3, rel=1e-12)
+    assert meta["leptons_on_target"] == 1e14
+    assert p.m_chi == 100.0 and p.label == "NA64mu" and p.s_up == 2.3 and p.channel == "brem"
     # eps limit: N(eps) = 74.22 eps^2 = 2.3
     assert p.eps_limit == pytest.approx(math.sqrt(2.3 / hand), rel=1e-12)
+    assert p.intervals == ((p.eps_limit, 1.0),)
 
 
 def test_eps_scaling_independent_of_reference_eps():
@@ -88,7 +118,7 @@ def test_s_up_scaling():
 def test_no_reach_gives_nan_without_warnings():
     # N(eps = 1) = 74.2 * 1e-3 < 2.3: the limit would be above eps = 1
     p = pb_yield(make_batch([1e-3]))
-    assert math.isnan(p.eps_limit)
+    assert math.isnan(p.eps_limit) and p.intervals == ()
     # nothing passes the detector
     q = pb_yield(make_batch([1.0, 2.0], det_pass=[False, False]))
     assert q.sigma_sel_pb == 0.0 and q.n_per_eps2 == 0.0 and math.isnan(q.eps_limit)
@@ -107,59 +137,115 @@ def test_detector_efficiency_and_failing_events():
     assert p.sigma_sel_err_pb == pytest.approx(math.sqrt(0.25 + 1.0 + 0.0625))
     full = pb_yield(make_batch([1.0] * 4))
     assert p.n_per_eps2 / full.n_per_eps2 == pytest.approx(1.75 / 4.0)
+    # the accumulator also keeps the total cross section and the passing count
+    sums = sums_of(batch)
+    assert sums["sum_w"] == 4.0 and sums["n_pass"] == 3
 
 
 def test_bad_inputs():
-    with pytest.raises(ValueError, match="efficiencies"):
-        pb_yield(make_batch([1.0], det_eff=[1.5]))
-    with pytest.raises(ValueError, match="non-finite"):
-        pb_yield(make_batch([np.nan]))
+    # non-finite weights are refused where the sums are made (a ConfigError naming the file
+    # when read back, see test_yields_from_files_non_finite)
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        sums_of(make_batch([np.nan]))
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        sums_of(make_batch([1.0], det_eff=[np.inf]))
     with pytest.raises(ValueError, match="s_up"):
-        pb_yield(make_batch([1.0]), s_up=0.0)
-    with pytest.raises(ValueError, match="eps"):
+        pb_yield(make_batch([1.0]), s_up=0.0).eps_limit
+    with pytest.raises(ValueError, match="s_up"):
+        eps_limit_from_yield(1.0, float("nan"))
+    meta = job_meta(source(), 100.0, 1.0, "A")
+    del meta["eps"]
+    with pytest.raises(ConfigError, match="'eps'"):
+        point_from_metadata(meta, s_up=2.3, sums=sums_of(make_batch([1.0])))
+    with pytest.raises(ConfigError, match="yield_sums"):
+        point_from_metadata(job_meta(source(), 100.0, 1.0, "A"), s_up=2.3)
+
+
+def test_efficiencies_outside_unit_interval_are_refused():
+    with pytest.raises(ValueError, match="efficienc"):
+        sums_of(make_batch([1.0], det_eff=[1.5]))
+
+
+def test_reference_eps_must_be_positive():
+    with pytest.raises(ConfigError, match="eps"):
         pb_yield(make_batch([1.0]), eps=0.0)
-    with pytest.raises(KeyError, match="m_chi_MeV"):
-        compute_yield(make_batch([1.0]), {"eps": 1.0}, lot=1, n_target=1, length=1, s_up=1)
+
+
+def test_missing_mass_is_a_config_error():
+    meta = job_meta(source(), 100.0, 1.0, "A")
+    del meta["mass_MeV"]
+    with pytest.raises(ConfigError, match="mass_MeV"):
+        point_from_metadata(meta, s_up=2.3, sums=sums_of(make_batch([1.0])))
+
+
+# ------------------------------------------------------------ channel sums
+def test_channel_sums_add_the_channels():
+    a = pb_yield(make_batch([0.3]), m=10.0, channel="brem")
+    b = pb_yield(make_batch([0.5]), m=10.0, channel="other")
+    c = pb_yield(make_batch([0.2]), m=20.0, channel="brem")          # alone at its mass
+    out = channel_sums([a, b, c])
+    assert out[:3] == [a, b, c] and len(out) == 4
+    s = out[3]
+    assert (s.label, s.m_chi, s.channel, s.parts) == ("NA64mu", 10.0, SUM_CHANNEL, (a, b))
+    for eps in (1e-4, 0.01, 1.0):
+        assert s.n_expected(eps) == pytest.approx(a.n_expected(eps) + b.n_expected(eps),
+                                                  rel=1e-14)
+    assert s.eps_limit == pytest.approx(math.sqrt(2.3 / (a.n_per_eps2 + b.n_per_eps2)), rel=1e-12)
+    assert s.eps_limit < min(a.eps_limit, b.eps_limit)
+    # set-ups are never summed together
+    other = pb_yield(make_batch([0.5]), m=10.0, channel="other", label="NA64e")
+    assert len(channel_sums([a, other])) == 2
 
 
 # ------------------------------------------------------------ from files
 def _meta(**kw):
-    meta = {"m_chi_MeV": 50.0, "eps": 1e-3, "label": "LDMX", "leptons_on_target": 2e16,
-            "n_target_per_mm3": get_material("Al").atoms_per_volume(), "target_length_mm": 35.6}
+    meta = job_meta(source("Al", lot=2e16, length=35.6 * mm, beam="e-", energy=8e3), 50.0, 1e-3,
+                    "LDMX")
     meta.update(kw)
     return meta
 
 
-def test_yields_from_files_uses_metadata(monkeypatch, tmp_path):
-    import mcpgen.io.root as root
+def test_yields_from_files_uses_metadata(tmp_path):
+    pytest.importorskip("uproot")
+    from mcpgen.io.root import write_events
 
-    files = {"a.root": (make_batch([1e-6, 2e-6]), _meta()),
-             "b.root": (make_batch([1e-6]), _meta(m_chi_MeV=100.0, label=""))}
-    monkeypatch.setattr(root, "read_events", lambda path: files[os.path.basename(path)])
-    pts = yields_from_files([tmp_path / "a.root", tmp_path / "b.root"], s_up=2.3)
+    a = write_events(tmp_path / "a.root", make_batch([1e-6, 2e-6]), _meta())
+    b = write_events(tmp_path / "b.root", make_batch([1e-6]), _meta(mass_MeV=100.0, label=""))
+    pts = yields_from_files([a, b], s_up=2.3)
     assert [p.m_chi for p in pts] == [50.0, 100.0]
     assert pts[0].label == "LDMX" and pts[1].label == "b"  # empty label -> file stem
-    meta = _meta()
-    expect = (2e16 * meta["n_target_per_mm3"] * 35.6 * 3e-6 * 1e-34) / 1e-6
+    n_T = get_material("Al").atoms_per_volume()
+    expect = (2e16 * n_T * 35.6 * 3e-6 * 1e-34) / 1e-6
     assert pts[0].n_per_eps2 == pytest.approx(expect, rel=1e-12)
     # overrides
-    over = yields_from_files([tmp_path / "a.root"], s_up=2.3, lot=1e16, length=10 * mm,
-                             label="override")
-    assert over[0].lot == 1e16 and over[0].length_mm == 10.0 and over[0].label == "override"
+    exposure = 1e16 * n_T * 10 * mm * picobarn
+    over = yields_from_files([a], s_up=2.3, exposure=exposure, label="override")
+    assert over[0].exposure_per_pb == exposure and over[0].label == "override"
     assert over[0].n_per_eps2 == pytest.approx(expect * (1e16 / 2e16) * (10 / 35.6), rel=1e-12)
 
 
-def test_yields_from_files_missing_key(monkeypatch, tmp_path):
-    import mcpgen.io.root as root
+def test_yields_from_files_missing_key(tmp_path):
+    pytest.importorskip("uproot")
+    from mcpgen.io.root import write_events
 
     meta = _meta()
-    del meta["target_length_mm"]
-    monkeypatch.setattr(root, "read_events", lambda path: (make_batch([1.0]), meta))
-    with pytest.raises(ConfigError, match="target_length_mm") as err:
-        yields_from_files([tmp_path / "x.root"], s_up=2.3)
-    assert err.value.key == "target_length_mm" and "x.root" in str(err.value)
+    del meta["exposure_per_pb"]
+    path = write_events(tmp_path / "x.root", make_batch([1.0]), meta)
+    with pytest.raises(ConfigError, match="exposure_per_pb") as err:
+        yields_from_files([path], s_up=2.3)
+    assert err.value.key == "exposure_per_pb" and "x.root" in str(err.value)
     # the override makes the key unnecessary
-    assert len(yields_from_files([tmp_path / "x.root"], s_up=2.3, length=1.0)) == 1
+    assert len(yields_from_files([path], s_up=2.3, exposure=1.0)) == 1
+
+
+def test_yields_from_files_non_finite(tmp_path):
+    pytest.importorskip("uproot")
+    from mcpgen.io.root import write_events
+
+    path = write_events(tmp_path / "nan.root", make_batch([1.0, np.nan]), _meta())
+    with pytest.raises(ConfigError, match="non-finite") as err:
+        yields_from_files([path], s_up=2.3)
+    assert "nan.root" in str(err.value) and "\n" not in str(err.value)
 
 
 def test_yields_from_real_root_file(tmp_path):
@@ -170,9 +256,25 @@ def test_yields_from_real_root_file(tmp_path):
     path = write_events(tmp_path / "run.root", batch, _meta())
     (p,) = yields_from_files([path], s_up=3.0)
     assert p.sigma_sel_pb == pytest.approx(2e-7 + 1.5e-7, rel=1e-12)
-    direct = compute_yield(batch, _meta(), lot=2e16, n_target=_meta()["n_target_per_mm3"],
-                           length=35.6, s_up=3.0, label="LDMX")
+    direct = point_from_metadata(_meta(), s_up=3.0, sums=sums_of(batch))
     assert p == direct
+
+
+def test_yields_from_files_table_model(tmp_path):
+    # a per-event efficiency table (kind "table") is read from the det_eff_table column
+    pytest.importorskip("uproot")
+    from mcpgen.io.root import write_events
+
+    model = EfficiencyModel("table", grid=(1e-4, 1e-2, 1.0))
+    table = np.array([[0.1, 0.5, 1.0], [0.0, 0.2, 0.9], [1.0, 1.0, 1.0]])
+    batch = make_batch([1e-6, 2e-6, 4e-6], det_pass=[True, True, False], det_eff_table=table)
+    meta = _meta(detector={"module": "test", "efficiency_model": model.to_dict()})
+    path = write_events(tmp_path / "t.root", batch, meta)
+    (p,) = yields_from_files([path], s_up=2.3)
+    assert p.efficiency_model["kind"] == "table"
+    assert p.table == pytest.approx((1e-7 + 0.0, 5e-7 + 4e-7, 1e-6 + 1.8e-6), rel=1e-12)
+    assert p == point_from_metadata(meta, s_up=2.3, sums=sums_of(batch, model))
+    assert p.selected(1e-2) == pytest.approx(9e-7, rel=1e-12)
 
 
 # ----------------------------------------------------------------- CSV
@@ -184,42 +286,65 @@ def _points():
 
 
 def test_yields_csv_round_trip(tmp_path):
-    pts = _points()
+    b, a, c = pts = _points()
     path = tmp_path / "yields.csv"
     write_yields_csv(pts, path)
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["label", "m_chi_MeV", "eps_ref", "sigma_sel_pb", "sigma_sel_err_pb",
-                             "n_per_eps2", "lot", "n_target_per_mm3", "length_mm", "s_up",
-                             "eps_limit"]
+    assert list(rows[0]) == ["label", "channel", "m_chi_MeV", "eps_ref", "eps_power",
+                             "efficiency_model", "sigma_sel_pb", "sigma_sel_err_pb",
+                             "exposure_per_pb", "n_per_eps2", "s_up", "eps_limit"]
+    assert tuple(rows[0]) == YIELDS_COLUMNS
+    # rows are grouped by label (first appearance) and sorted by mass, like limits.csv
     assert len(rows) == 3
-    for row, p in zip(rows, pts):
-        assert row["label"] == p.label
-        assert float(row["m_chi_MeV"]) == p.m_chi
-        assert float(row["n_per_eps2"]) == p.n_per_eps2  # repr: exact round trip
-        assert float(row["sigma_sel_err_pb"]) == p.sigma_sel_err_pb
+    for row, p in zip(rows, [a, b, c]):
+        assert row["label"] == p.label and row["channel"] == p.channel
+        assert row["efficiency_model"] == "constant"
+        for col, value in [("m_chi_MeV", p.m_chi), ("eps_ref", p.eps_ref),
+                           ("eps_power", p.eps_power), ("sigma_sel_pb", p.sigma_sel_pb),
+                           ("sigma_sel_err_pb", p.sigma_sel_err_pb),
+                           ("exposure_per_pb", p.exposure_per_pb),
+                           ("n_per_eps2", p.n_per_eps2), ("s_up", p.s_up)]:
+            assert float(row[col]) == value, col  # repr: exact round trip
         if math.isnan(p.eps_limit):
             assert row["eps_limit"] == ""
         else:
             assert float(row["eps_limit"]) == p.eps_limit
-    back = read_yields_csv(path)
-    for q, p in zip(back, pts):
-        for name in YieldPoint.__dataclass_fields__:
-            x, y = getattr(q, name), getattr(p, name)
-            assert (x == y) or (isinstance(x, float) and math.isnan(x) and math.isnan(y))
 
 
 def test_limits_csv(tmp_path):
     path = tmp_path / "limits.csv"
-    write_limits_csv(_points(), path)
+    b, a, c = _points()
+    write_limits_csv([b, a, c], path)
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert set(rows[0]) >= {"label", "m_chi_MeV", "eps_limit"}
+    assert tuple(rows[0]) == LIMITS_COLUMNS == ("label", "channel", "m_chi_MeV", "eps_limit",
+                                                "eps_low", "eps_high", "s_up")
     # grouped by label (first appearance), sorted by mass
     assert [(r["label"], float(r["m_chi_MeV"])) for r in rows] == [
         ("NA64mu", 10.0), ("NA64mu", 1000.0), ("NA64e, 100 GeV", 50.0)]
-    assert rows[1]["eps_limit"] == ""
+    assert rows[1]["eps_limit"] == rows[1]["eps_low"] == rows[1]["eps_high"] == ""
     assert float(rows[0]["eps_limit"]) > 0
+    back = read_limits_csv(path)
+    assert back[0]["eps_limit"] == back[0]["eps_low"] == a.eps_limit
+    assert back[0]["eps_high"] == 1.0 and back[0]["s_up"] == 2.3 and back[0]["channel"] == "brem"
+    assert math.isnan(back[1]["eps_limit"]) and math.isnan(back[1]["eps_high"])
+    assert back[2]["label"] == "NA64e, 100 GeV"
+
+
+def test_limits_csv_channel_sum_rows(tmp_path):
+    a = pb_yield(make_batch([0.3]), m=10.0, channel="brem")
+    b = pb_yield(make_batch([0.5]), m=10.0, channel="other")
+    path = tmp_path / "limits.csv"
+    write_limits_csv(channel_sums([b, a]), path)
+    rows = read_limits_csv(path)
+    assert [r["channel"] for r in rows] == ["brem", "other", SUM_CHANNEL]
+    assert rows[2]["eps_limit"] == channel_sums([a, b])[2].eps_limit
+    write_yields_csv(channel_sums([a, b]), tmp_path / "yields.csv")
+    with open(tmp_path / "yields.csv", newline="") as fh:
+        ys = list(csv.DictReader(fh))
+    assert ys[2]["channel"] == SUM_CHANNEL and ys[2]["efficiency_model"] == "sum"
+    assert float(ys[2]["n_per_eps2"]) == pytest.approx(a.n_per_eps2 + b.n_per_eps2, rel=1e-14)
 
 
 def test_atomic_writes_leave_no_temporaries(tmp_path):
@@ -269,6 +394,13 @@ def test_reach_plot_all_nan(tmp_path):
     # and with no points at all
     reach_plot([], tmp_path / "empty.png")
     assert (tmp_path / "empty.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_public_names_of_the_analysis_package_resolve():
+    import mcpgen.analysis as analysis
+
+    missing = [n for n in analysis.__all__ if not hasattr(analysis, n)]
+    assert missing == []
 
 
 def test_import_does_not_load_matplotlib():

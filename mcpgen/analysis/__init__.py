@@ -1,7 +1,7 @@
 """mcpgen.analysis: from event files to yields, eps limits and reach plots.
 
-Data flow (CONVENTIONS.md): ROOT file -> :mod:`.yields` (N = LOT n_T L_T sigma_sel,
-seed 001 eq. 12 / seed 002 eq. 4, eps^2 scaling) -> :mod:`.limits` (classical
+Data flow (CONVENTIONS.md): ROOT file -> :mod:`.yields` (N = exposure x sum w eff,
+seed 001 eq. 12 / seed 002 eq. 4, summed over channels, eps scaling) -> :mod:`.limits` (classical
 Poisson and Feldman-Cousins upper limits on the signal count) -> eps limit ->
 :mod:`.plots` (reach plot).
 
@@ -15,12 +15,14 @@ _EXPORTS = {
     "feldman_cousins_upper_limit": "limits",
     "signal_upper_limit": "limits",
     "YieldPoint": "yields",
-    "compute_yield": "yields",
+    "point_from_metadata": "yields",
+    "channel_sums": "yields",
+    "eps_intervals": "yields",
     "eps_limit_from_yield": "yields",
     "yields_from_files": "yields",
     "write_yields_csv": "yields",
     "write_limits_csv": "yields",
-    "read_yields_csv": "yields",
+    "read_limits_csv": "yields",
     "reach_plot": "plots",
 }
 

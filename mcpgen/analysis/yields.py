@@ -113,7 +113,8 @@ def eps_intervals(point, s_up: float, *, eps_max: float = 1.0) -> tuple:
     """Intervals of eps in (EPS_SEARCH_MIN, eps_max] where ``point.n_expected(eps) >= s_up``.
 
     A single power law is solved in closed form (eps = (s_up / N(1))^(1/P)); otherwise
-    N is scanned on a log grid (40 points per e-fold of eps) and each crossing refined by
+    N is scanned on a log grid (40 points per e-fold of eps, plus the nodes of every
+    efficiency table, between which N is monotonic) and each crossing refined by
     bisection in log eps.  An interval reaching the top of the range ends at ``eps_max``.
     """
     if not (s_up > 0.0 and math.isfinite(s_up)):
@@ -126,7 +127,10 @@ def eps_intervals(point, s_up: float, *, eps_max: float = 1.0) -> tuple:
         return ((eps_max * (s_up / n1) ** (1.0 / P), eps_max),)
     lo = math.log(EPS_SEARCH_MIN)
     hi = math.log(eps_max)
-    grid = np.linspace(lo, hi, int(40 * (hi - lo)) + 2)
+    nodes = [math.log(e) for p in (point.parts or (point,))
+             for e in p.efficiency_model.get("grid", ()) if EPS_SEARCH_MIN < e < eps_max]
+    # the table nodes are where N can turn: scanning them cannot step over a dip
+    grid = np.unique(np.concatenate([np.linspace(lo, hi, int(40 * (hi - lo)) + 2), nodes]))
     f = np.array([point.n_expected(math.exp(x)) - s_up for x in grid])
     inside = f >= 0
     out, start = [], None
@@ -168,9 +172,20 @@ def point_from_metadata(meta: dict, *, s_up: float, exposure=None, label=None, s
     """YieldPoint of one job from its metadata (``yield_sums``, or ``sums`` given)."""
     sums = sums if sums is not None else meta.get("yield_sums")
     where = dict(file=path) if path is not None else {}
-    for key in ("eps",):
+    for key in ("eps", "mass_MeV"):
+        if key == "mass_MeV" and "m_chi_MeV" in meta:
+            continue
         if key not in meta:
             raise ConfigError(f"run metadata has no {key!r}", key=key, **where)
+    try:
+        eps_ref = float(meta["eps"])
+    except (TypeError, ValueError):
+        eps_ref = math.nan
+    if not (math.isfinite(eps_ref) and eps_ref > 0):
+        raise ConfigError(f"metadata value {meta['eps']!r} is not a positive number", key="eps",
+                          **where)
+    if not (isinstance(s_up, (int, float)) and math.isfinite(s_up) and s_up > 0):
+        raise ValueError(f"s_up must be a positive finite number, got {s_up!r}")
     if sums is None:
         raise ConfigError("run metadata has no 'yield_sums'; use yields_from_files", **where)
     if exposure is None:
@@ -183,7 +198,7 @@ def point_from_metadata(meta: dict, *, s_up: float, exposure=None, label=None, s
     return YieldPoint(
         label=str(label if label is not None else meta.get("label") or
                   (Path(path).stem if path else "")),
-        m_chi=float(mass), eps_ref=float(meta["eps"]),
+        m_chi=float(mass), eps_ref=eps_ref,
         sigma_sel_pb=float(sums["sum_w_eff"]),
         sigma_sel_err_pb=math.sqrt(float(sums["sum_w2_eff2"])),
         exposure_per_pb=float(exposure), s_up=float(s_up),

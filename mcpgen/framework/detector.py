@@ -12,8 +12,9 @@ scan never needs regeneration:
 ``constant``  eff_i(eps) = eff_i                       (cuts on kinematics only)
 ``power``     eff_i(eps) = eff_i (eps/eps_ref)^k        (e.g. k = 2 for a single
                                                           small-probability scatter)
-``table``     eff_i(eps) tabulated per event on a grid of eps (log-log interpolation
-              in between, clipped to [0, 1]); stored as the fixed-size column
+``table``     eff_i(eps) in [0, 1] tabulated per event on a grid of eps; the summed
+              S(eps) = sum w_i eff_i(eps) is interpolated linearly in ln eps and held
+              at its end values outside the grid; stored as the fixed-size column
               ``det_eff_table`` with the grid in the metadata.
 """
 

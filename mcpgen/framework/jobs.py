@@ -85,7 +85,7 @@ def check_job(steering, job) -> None:
     if not job.mass < limit:
         raise ConfigError(f"mass {job.mass:g} MeV is at or above the kinematic limit {limit:g} MeV "
                           f"of {job.channel} for set-up {job.label!r}; allowed: mass < {limit:g} MeV",
-                          file=steering.path or "<steering>", key="physics.masses")
+                          file=steering.file, key="physics.masses")
 
 
 class YieldAccumulator:
@@ -106,12 +106,17 @@ class YieldAccumulator:
         we = w[passed] * np.asarray(batch.det_eff, np.float64)[passed]
         if not (np.all(np.isfinite(w)) and np.all(np.isfinite(we))):
             raise FloatingPointError("non-finite event weight or efficiency")
+        eff = np.asarray(batch.det_eff, np.float64)[passed]
+        if np.any((eff < 0.0) | (eff > 1.0)):
+            raise ValueError("detector efficiencies must lie in [0, 1]")
         self.sum_w += float(w.sum())
         self.sum_we += float(we.sum())
         self.sum_we2 += float((we * we).sum())
         self.n_pass += int(passed.sum())
         if self.table is not None:
             p = np.asarray(batch.det_eff_table, np.float64)[passed]
+            if np.any((p < 0.0) | (p > 1.0)) or not np.all(np.isfinite(p)):
+                raise ValueError("tabulated detection probabilities must lie in [0, 1]")
             self.table += (w[passed, None] * p).sum(axis=0)
             self.table2 += ((w[passed, None] * p) ** 2).sum(axis=0)
 

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 from .. import __version__
@@ -56,28 +57,20 @@ class RunFolder:
         self.description = description
         self._lock = None
         self._created = False
+        self._made_manifest = False
 
     def __enter__(self):
-        import fcntl
-
         try:
             self._created = not self.path.exists()
             self.path.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
             raise ConfigError(f"output folder is not writable: {e.strerror}", file=self.path) \
                 from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise ConfigError("another mcpgen run is writing into this folder; wait for it or "
-                              "choose another --out", file=self.path) from None
-        self._lock = fd
+        self._lock = lock_folder(self.path)
         try:
             self._check_and_clean()
         except BaseException:
-            self.__exit__(None, None, None)
+            self.__exit__(*sys.exc_info())
             raise
         return self
 
@@ -85,9 +78,7 @@ class RunFolder:
         if exc_type is not None and self._lock is not None:
             self._discard_if_empty()
         if self._lock is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self.path / LOCK)
-            os.close(self._lock)
+            unlock_folder(self.path, self._lock)
             self._lock = None
         return False
 
@@ -98,12 +89,13 @@ class RunFolder:
         if any(n.endswith(".root") for n in names):
             return
         for n in os.listdir(self.path):
-            if n == MANIFEST or _is_debris(n):
+            if (n == MANIFEST and self._made_manifest) or _is_debris(n):
                 with contextlib.suppress(OSError):
                     (self.path / n).unlink()
         if self._created:
+            unlock_folder(self.path, self._lock)
+            self._lock = None
             with contextlib.suppress(OSError):
-                os.unlink(self.path / LOCK)
                 os.rmdir(self.path)
 
     def _check_and_clean(self):
@@ -137,6 +129,7 @@ class RunFolder:
                     with contextlib.suppress(OSError):
                         p.unlink()
         if not manifest.exists():
+            self._made_manifest = True
             write_atomic(manifest, json.dumps({"identity": self.identity, **self.description},
                                               indent=2, default=str).encode())
 
@@ -152,6 +145,56 @@ class RunFolder:
         except ConfigError:
             return None
         return meta if meta.get("run_identity") == self.identity else None
+
+
+def lock_folder(path: Path) -> int:
+    """Take the exclusive lock of ``path`` (a file descriptor), or refuse in one line.
+
+    The lock file is removed on unlock; a process that locked a file that was removed
+    meanwhile (its inode is no longer the path's) retries on the new one, so two runs
+    can never hold the folder at once."""
+    import fcntl
+
+    for _ in range(100):
+        try:
+            fd = os.open(path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise ConfigError(f"output folder is not writable: {e.strerror}", file=path) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ConfigError("another mcpgen run is writing into this folder; wait for it or "
+                              "choose another --out", file=path) from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path / LOCK).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+    raise ConfigError("could not take the folder lock", file=path)
+
+
+def unlock_folder(path: Path, fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path / LOCK)  # while still holding it: late openers see the new inode
+    os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(path):
+    """Hold the lock of folder ``path`` (created if needed) for a block."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"output folder is not writable: {e.strerror}", file=path) from None
+    fd = lock_folder(path)
+    try:
+        yield path
+    finally:
+        unlock_folder(path, fd)
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:

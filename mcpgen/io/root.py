@@ -267,6 +267,10 @@ class EventWriter:
             if np.shape(getattr(batch, f)) != want:
                 raise ValueError(f"EventBatch.{f} has shape {np.shape(getattr(batch, f))}, "
                                  f"expected {want}")
+        extra = set(batch.columns) - {c[0] for c in self.layout.columns}
+        if extra:
+            raise ValueError(f"EventBatch columns {sorted(extra)} are not in the writer's layout "
+                             "(build it with EventLayout.of(batch))")
         for name, _, shape, _, _ in self.layout.columns:
             got = np.shape(batch.columns.get(name))
             if got != (n, *shape):
