@@ -76,8 +76,10 @@ def section_c(n_points):
     for label, beam, E0, tgt in [("NA64mu", "mu-", 160e3, "Pb"), ("NA64e", "e-", 100e3, "Pb"),
                                  ("LDMX", "e-", 8e3, "Al")]:
         for m in [1.0, 10.0, 100.0, 1000.0]:
-            a = xsec(beam=beam, energy=E0, target=tgt, mass=m, method="iww", points=n_points)
-            b = xsec(beam=beam, energy=E0, target=tgt, mass=m, method="ww", points=n_points)
+            a = xsec(beam=beam, energy=E0, target=tgt, mass=m, method="iww", precision=1e-6,
+                     max_points=n_points)
+            b = xsec(beam=beam, energy=E0, target=tgt, mass=m, method="ww", precision=1e-6,
+                     max_points=n_points)
             rows.append(dict(setup=label, m_chi_MeV=m, iww_pb=a["sigma_pb"], ww_pb=b["sigma_pb"],
                              ww_over_iww=b["sigma_pb"] / a["sigma_pb"]))
     return rows

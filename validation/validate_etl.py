@@ -145,7 +145,7 @@ def section_d(n_points):
             for m in masses:
                 xmin = 0.5 if process == "brem" else None
                 r = {meth: xsec(process, beam=beam, energy=E0, target=tgt, mass=m, xmin=xmin, method=meth,
-                                points=n_points) for meth in ("etl", "ww", "iww")}
+                                precision=1e-6, max_points=n_points) for meth in ("etl", "ww", "iww")}
                 rows.append(dict(case=label, process=process, mass_MeV=m, etl_pb=r["etl"]["sigma_pb"],
                                  etl_err=r["etl"]["sigma_err_pb"], etl_over_iww=r["etl"]["sigma_pb"] / r["iww"]["sigma_pb"],
                                  etl_over_ww=r["etl"]["sigma_pb"] / r["ww"]["sigma_pb"]))
