@@ -18,33 +18,56 @@ Integrating t reproduces chi (seed 001 eq. 9), so the sampler integrates the
 WW (IWW) cross section times the pair factor, i.e. seed 001 eq. (10), while
 also giving each event a nuclear recoil consistent with its t.
 
-Sources (parameter ``src``):
+Sources (parameter ``src``); the depth and beam-energy kernels are in
+:mod:`mcpgen.physics.beam_degradation`:
   0 fixed beam energy E0 (cross-section mode), weight 1;
   1 muon: z uniform in [0, L]; E = E0 - (dE/dx) z (dE/dx = 0 to neglect loss), weight 1;
-  2 electron, Tsai degradation: at depth s = z/X0 the beam energy follows
-    I(E0, E, s) = [ln(E0/E)]^(b s - 1) / (E0 Gamma(b s)), b = 4/3
-    (Tsai, Rev. Mod. Phys. 46 (1974) 815, eq. 3.? ; PDG review "Passage of particles
-    through matter", sec. 34.4.x).  With u_e = ln(E0/E) = U y1^(1/(b s)),
-    U = ln(1/x_min), the weight is U^(b s) e^(-u_e) / Gamma(b s + 1) (exact change of
-    variables; electrons below x_min E0 cannot pass the cut and are not sampled);
+  2 electron, Tsai degradation (Tsai, Rev. Mod. Phys. 46 (1974) 815): at depth
+    s = z/X0 the beam energy follows I(E0, E, s) = [ln(E0/E)]^(b s - 1) / (E0 Gamma(b s)),
+    b = 4/3, sampled as u_e = ln(E0/E) = U y1^(1/(b s)), U = ln(1/x_min), with the weight
+    U^(b s) e^(-u_e) / Gamma(b s + 1) (exact change of variables; electrons below
+    x_min E0 cannot pass the cut and are not sampled);
   3 electron with the seed-001 effective length L_eff = min(L, X0): z uniform in
     [0, L_eff], E = E0, weight L_eff / L.
 Event weights are per unit length (divide-by-L convention), so that the expected
 signal is N = LOT x n_target x L x sum(w).
+
+Kernel structure (issue 6, item 10).  The parameter vector is read once per
+call into a named tuple of constants, with the loop invariants (ln U, the k^2
+range and |p| of a fixed beam energy, ...).  The WW/IWW kernels work on chunks
+of :data:`CHUNK` points, each step a loop over the chunk with independent
+iterations, so that the processor overlaps the long latency chains (log, exp,
+sqrt, divisions, asinh/sinh) of successive points; the per-point quantities
+live in a scratch of N_VAR x CHUNK doubles allocated once per call (no
+per-point allocation or array view):
+  weights  (_ww_chunk)  source (depth, energy); transforms of y2..y4; t and the
+                        flux integrand; WW cross section and exact kinematics
+                        (|p|, |k|, C0, R = |p - k|, T, q, cos gamma kept);
+  events   (_events_ww) kept points; recoil and gamma* momenta from the kept
+                        quantities (nothing the weight computed is computed
+                        again); chi polar angle; gamma* -> chi chibar; output in
+                        point order until the outputs are full.
+ETL weights need the full event, so that kernel goes point by point and reuses
+the same helpers.  Every floating-point operation is the one of the single-loop
+kernel this replaced (commit 7d99c89), in the same order: weights and events
+are bit-identical to it.
 """
 
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
 from .._jit import jit
-from ..physics.formfactors import g2_kernel
+from ..physics.beam_degradation import (B_TSAI, muon_energy_at_depth_kernel, tsai_energy_kernel,
+                                        uniform_depth_kernel)
 from ..physics.etl_amplitude import msq_2to3, msq_2to4
-from ..physics.ww import ww_d2sigma_ut_kernel, ww_tmin_ut_kernel
+from ..physics.formfactors import g2_kernel
 from ..physics.pair import pair_density_kernel, transverse_costheta_kernel
-from .kinematics import plane_basis, two_body_decay
+from ..physics.ww import ww_d2sigma_ut_kernel, ww_tmin_ut_kernel
+from .kinematics import plane_basis, two_body_decay_kernel
 
 # parameter vector layout
 P_E0, P_ML, P_MN, P_Z, P_A, P_MCHI, P_XMIN, P_METHOD, P_SRC, P_L, P_X0, P_DEDX, \
@@ -63,160 +86,237 @@ SRC_FIXED, SRC_MUON, SRC_E_TSAI, SRC_E_X0 = 0, 1, 2, 3
 #: (adapted by VEGAS); rs column 1 is then unused
 N_DIM = 6
 N_AUX = 5
-#: variables kept per point: z, E, k2, 1-x, 1-cos(theta), t, weight-valid flag
-N_VAR = 9
-B_TSAI = 4.0 / 3.0
+#: columns of the chunk scratch of the WW/IWW kernels (one row per quantity, one column
+#: per point): what the weight stages compute and the event stages reuse
+(V_OK, V_W, V_Z, V_E, V_WSRC, V_PZ, V_K2, V_OMX, V_X, V_U, V_UT, V_JAC, V_T, V_FLUX, V_KABS,
+ V_C0, V_R, V_TREC, V_Q, V_CG, V_KX, V_KY, V_KZ, V_QX, V_QY, V_QZ, V_CT, V_CHI_E, V_CHI_X,
+ V_CHI_Y, V_CHI_Z, V_LK, V_XA0, V_OMXLO) = range(34)
+N_VAR = 34
+#: points per chunk of the WW/IWW kernels (scratch N_VAR x CHUNK doubles, 17 kB: in L1)
+CHUNK = 64
 
+_TWO_PI = 2.0 * math.pi
+#: constant of the exact phase space in the sampled variables (see _etl_point)
+_PS3 = 1.0 / (16.0 * _TWO_PI ** 5)
+
+#: the parameter vector as named constants, with loop invariants computed once
+_Consts = namedtuple("_Consts", (
+    "E0", "ml", "ml2", "M", "M2", "twoM", "mchi", "k2lo", "xmin", "method", "src", "mode",
+    "L", "X0", "dedx", "leff", "wx0", "U", "lnU", "Z", "a2", "ap2", "d", "inel", "conv",
+    "mv", "k2v", "fixedE"))
 
 
 @jit
-def _point(y, par, v):
-    """Weight (pb per unit length, eps = 1) of one point; fills v[0:6] = z, E, k2, 1-x, u, t.
-
-    For the ETL method it returns 1 for a point inside the sampled region (0
-    outside) and stores the product of the Jacobians and the source weight in
-    v[6]; the weight itself needs the full momenta (:func:`_point_etl`).
-    """
-    E0 = par[P_E0]
+def _consts(par):
+    """The parameter vector as a _Consts tuple (products computed as the kernels did)."""
     ml = par[P_ML]
+    M = par[P_MN]
     mchi = par[P_MCHI]
     src = int(par[P_SRC])
     L = par[P_L]
-    v[6] = 0.0
-    # --- source: depth and beam energy at the vertex
-    wsrc = 1.0
-    z = 0.0
-    E = E0
-    if src == SRC_MUON:
-        z = L * y[0]
-        E = E0 - par[P_DEDX] * z
-    elif src == SRC_E_TSAI:
-        z = L * y[0]
-        bs = B_TSAI * z / par[P_X0]
-        U = -math.log(par[P_XMIN])
-        if bs > 0.0:
-            ue = U * y[1] ** (1.0 / bs)
-            wsrc = math.exp(bs * math.log(U) - ue - math.lgamma(bs + 1.0))
-            E = E0 * math.exp(-ue)
-    elif src == SRC_E_X0:
-        leff = min(L, par[P_X0])
-        z = leff * y[0]
-        wsrc = leff / L
-    v[0] = z
-    v[1] = E
-    if E <= ml:
-        return 0.0
-    # --- pair mass^2 (vector mode: fixed k^2 = m_V^2)
-    if int(par[P_MODE]) == MODE_VECTOR:
-        k2 = par[P_MV] * par[P_MV]
-        if k2 >= (E - ml) * (E - ml):
-            return 0.0
-        jac = 1.0
-    else:
-        k2lo = 4.0 * mchi * mchi
-        k2hi = (E - ml) * (E - ml)
-        if k2hi <= k2lo:
-            return 0.0
-        lk = math.log(k2hi / k2lo)
-        k2 = k2lo * math.exp(lk * y[2])
-        jac = k2 * lk
-    m = math.sqrt(k2)
-    # --- energy fraction x = E_pair / E, sampled as 1 - x
-    xa = max(par[P_XMIN] * E0 / E, m / E)
-    omx_hi = 1.0 - xa
-    omx_lo = ml / E
-    if omx_hi <= omx_lo:
-        return 0.0
-    lo = math.log(omx_hi / omx_lo)
-    omx = omx_lo * math.exp(lo * y[3])
-    jac *= omx * lo
-    x = 1.0 - omx
-    v[2] = k2
-    v[3] = omx
-    # --- gamma* angle: u = 1 - cos(theta)
-    U0 = k2 * omx / x + ml * ml * x
-    W = 4.0 * x * E * E / U0
-    c = W / (1.0 + W)
-    yc = y[4] * c
-    w = yc / (1.0 - yc)
-    u = w * U0 / (2.0 * x * E * E)
-    jac *= U0 / (2.0 * x * E * E) * c / ((1.0 - yc) * (1.0 - yc))
-    if u > 2.0:
-        u = 2.0
-    v[4] = u
-    # u~ with theta^2 -> 2 (1 - cos theta) (equal to O(theta^4)): the WW formula is a
-    # small-angle result; this choice makes its integral over the physical range
-    # cos(theta) in [-1, 1] analytic (physics.ww.ww_dsigma_dx_physical_kernel)
-    ut = -2.0 * x * E * E * u - U0
-    # --- momentum transfer t
-    method = int(par[P_METHOD])
-    if method == METHOD_IWW:
-        tmin = k2 * k2 / (4.0 * E * E)
-        tmax = k2 + ml * ml
-    elif method == METHOD_WW:
-        tmin = ww_tmin_ut_kernel(ut, E, omx)
-        tmax = k2 + ml * ml
-    else:
-        kk2 = x * x * E * E - k2
-        if kk2 <= 0.0:
-            return 0.0
-        kab = math.sqrt(kk2)
-        C0 = _cos_gamma_c0(E, ml, k2, x, omx, kab, u)
-        M = par[P_MN]
-        if 2.0 * M * (E * omx - ml) < C0:
-            return 0.0
-        R = _stable_R(E, ml, k2, x, omx, kab, u)
-        v[7] = kab
-        v[8] = R
-        q = _q_min(E, ml, M, omx, C0, R)
-        if q <= 0.0:
-            return 0.0
-        T = q * q / (math.sqrt(M * M + q * q) + M)
-        tmin = (q - T) * (q + T)
-        tmax = tmin + T_HI_FACTOR * (k2 + ml * ml)
-    if tmax <= tmin:
-        return 0.0
-    lt = math.log(tmax / tmin)
-    t = tmin * math.exp(lt * y[5])
-    v[5] = t
-    if method == METHOD_ETL:
-        v[6] = jac * t * lt * wsrc  # Jacobians of k^2, 1 - x, u, t and the source weight
-        return 1.0
-    flux_integrand = (1.0 - tmin / t) * g2_kernel(
-        t, par[P_Z], par[P_A2], par[P_AP2], par[P_D], par[P_INEL] > 0.5) * lt
-    # --- WW double differential with chi = 1 (the flux integrand above replaces chi)
-    kk2 = x * x * E * E - k2
-    if kk2 <= 0.0:
-        return 0.0
-    kabs = math.sqrt(kk2)
-    ww = ww_d2sigma_ut_kernel(x, omx, ut, E, k2, ml, 1.0)
-    # --- exact kinematics: the l' N' system needs M_Q >= m_l + M_N, i.e.
-    # 2 M (E (1-x) - m_l) >= C0, and t must not exceed the backward limit
-    C0 = _cos_gamma_c0(E, ml, k2, x, omx, kabs, u)
-    M = par[P_MN]
-    if 2.0 * M * (E * omx - ml) < C0:
-        return 0.0
-    # the recoil energy T = t/(2M) must leave the lepton on shell
-    if E * omx - t / (2.0 * M) <= ml:
-        return 0.0
-    if _cos_gamma(E, ml, M, k2, x, omx, kabs, u, t, C0) < -1.0:
-        return 0.0
-    wt = ww * flux_integrand * jac * wsrc * par[P_CONV]
-    if int(par[P_MODE]) == MODE_PAIR:
-        wt *= pair_density_kernel(k2, mchi)
-    return wt
+    leff = min(L, par[P_X0])
+    U = -math.log(par[P_XMIN])
+    # sources whose vertex energy is always E0 (exactly: E0 - 0.0 * z == E0)
+    fixed = src == SRC_FIXED or src == SRC_E_X0 or (src == SRC_MUON and par[P_DEDX] == 0.0)
+    wx0 = leff / L if L > 0.0 else 1.0
+    return _Consts(par[P_E0], ml, ml * ml, M, M * M, 2.0 * M, mchi, 4.0 * mchi * mchi,
+                   par[P_XMIN], int(par[P_METHOD]), src, int(par[P_MODE]), L, par[P_X0],
+                   par[P_DEDX], leff, wx0, U, math.log(U), par[P_Z], par[P_A2], par[P_AP2],
+                   par[P_D], par[P_INEL] > 0.5, par[P_CONV], par[P_MV], par[P_MV] * par[P_MV],
+                   fixed)
 
 
 @jit
-def _cos_gamma_c0(E, ml, k2, x, omx, kabs, u):
-    """C0 = |p - k|^2 + m_l^2 - E^2 (1-x)^2 (see _recoil), written without cancellations.
+def _source(y0, y1, c):
+    """Depth z, beam energy E at the vertex and source weight (physics.beam_degradation)."""
+    if c.src == SRC_MUON:
+        z = uniform_depth_kernel(c.L, y0)
+        return z, muon_energy_at_depth_kernel(c.E0, c.dedx, z), 1.0
+    if c.src == SRC_E_TSAI:
+        z = uniform_depth_kernel(c.L, y0)
+        E, w = tsai_energy_kernel(c.E0, B_TSAI * z / c.X0, c.U, c.lnU, y1)
+        return z, E, w
+    if c.src == SRC_E_X0:
+        return uniform_depth_kernel(c.leff, y0), c.E0, c.wx0
+    return 0.0, c.E0, 1.0
+
+
+@jit
+def _energy_terms(E, c):
+    """What depends on the vertex energy E only: (ok, ln of the k^2 range, x_min E0/E,
+    m_l/E, |p|); ok is False if no pair (or V) can be produced."""
+    # the comparisons are written as the rejections of the single-loop kernel (not (a <= b)
+    # rather than a > b), so that even a nan goes the same way
+    ok = not (E <= c.ml)
+    k2hi = (E - c.ml) * (E - c.ml)
+    lk = 0.0
+    if c.mode == MODE_VECTOR:
+        ok = ok and not (c.k2v >= k2hi)
+    else:
+        ok = ok and not (k2hi <= c.k2lo)
+        if ok:
+            lk = math.log(k2hi / c.k2lo)
+    pz = math.sqrt(E * E - c.ml2) if ok else 0.0
+    return ok, lk, c.xmin * c.E0 / E, c.ml / E, pz
+
+
+@jit
+def _angles(ys, i, c, et, E):
+    """k^2, 1 - x and u = 1 - cos theta of point i (transforms y2, y3, y4) with the product
+    of their Jacobians; returns (ok, k2, omx, x, u, ut, U0, jac)."""
+    ok, lk, xa0, omx_lo, pz = et
+    if not ok:
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    # --- pair mass^2 (vector mode: fixed k^2 = m_V^2)
+    if c.mode == MODE_VECTOR:
+        k2 = c.k2v
+        jac = 1.0
+    else:
+        k2 = c.k2lo * math.exp(lk * ys[i, 2])
+        jac = k2 * lk
+    m = math.sqrt(k2)
+    # --- energy fraction x = E_pair / E, sampled as 1 - x
+    xa = max(xa0, m / E)
+    omx_hi = 1.0 - xa
+    if omx_hi <= omx_lo:
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    lo = math.log(omx_hi / omx_lo)
+    omx = omx_lo * math.exp(lo * ys[i, 3])
+    jac *= omx * lo
+    x = 1.0 - omx
+    # --- gamma* angle: u = 1 - cos(theta); 2 x E^2 and 4 x E^2 are exact multiples of x E^2
+    xee = x * E * E
+    U0 = k2 * omx / x + c.ml2 * x
+    W = 4.0 * xee / U0
+    cw = W / (1.0 + W)
+    yc = ys[i, 4] * cw
+    w = yc / (1.0 - yc)
+    u = w * U0 / (2.0 * xee)
+    jac *= U0 / (2.0 * xee) * cw / ((1.0 - yc) * (1.0 - yc))
+    if u > 2.0:
+        u = 2.0
+    # u~ with theta^2 -> 2 (1 - cos theta) (equal to O(theta^4)): the WW formula is a
+    # small-angle result; this choice makes its integral over the physical range
+    # cos(theta) in [-1, 1] analytic (physics.ww.ww_dsigma_dx_physical_kernel)
+    ut = -(2.0 * xee) * u - U0
+    return True, k2, omx, x, u, ut, U0, jac
+
+
+@jit
+def _ww_chunk(ys, i0, i1, c, fx, sv):
+    """WW/IWW weights (pb per unit length, eps = 1, without the VEGAS Jacobian) of points
+    i0 <= i < i1 into sv[V_W, i - i0], keeping in ``sv`` the quantities of their events.
+
+    Loops with independent iterations, so that successive points overlap: the source
+    (when the vertex energy varies), the transforms of y2..y4, t and the flux
+    integrand, the WW cross section and the exact kinematics."""
+    ml = c.ml
+    if not c.fixedE:
+        # --- vertex depth and energy, and what depends on the energy only
+        for k in range(i1 - i0):
+            i = i0 + k
+            z, E, wsrc = _source(ys[i, 0], ys[i, 1], c)
+            ok, lk, xa0, omx_lo, pz = _energy_terms(E, c)
+            sv[V_Z, k] = z
+            sv[V_E, k] = E
+            sv[V_WSRC, k] = wsrc
+            sv[V_OK, k] = 1.0 if ok else 0.0
+            sv[V_LK, k] = lk
+            sv[V_XA0, k] = xa0
+            sv[V_OMXLO, k] = omx_lo
+            sv[V_PZ, k] = pz
+    for k in range(i1 - i0):
+        i = i0 + k
+        if c.fixedE:
+            z, E, wsrc = _source(ys[i, 0], ys[i, 1], c)
+            et = fx
+            sv[V_Z, k] = z
+            sv[V_E, k] = E
+            sv[V_WSRC, k] = wsrc
+            sv[V_PZ, k] = fx[4]
+        else:
+            E = sv[V_E, k]
+            et = (sv[V_OK, k] != 0.0, sv[V_LK, k], sv[V_XA0, k], sv[V_OMXLO, k], sv[V_PZ, k])
+        ok, k2, omx, x, u, ut, U0, jac = _angles(ys, i, c, et, E)
+        sv[V_OK, k] = 1.0 if ok else 0.0
+        sv[V_K2, k] = k2
+        sv[V_OMX, k] = omx
+        sv[V_X, k] = x
+        sv[V_U, k] = u
+        sv[V_UT, k] = ut
+        sv[V_JAC, k] = jac
+    # --- momentum transfer t, log-uniform in [t_min, t_max], and the flux integrand
+    for k in range(i1 - i0):
+        if sv[V_OK, k] == 0.0:
+            continue
+        k2 = sv[V_K2, k]
+        E = sv[V_E, k]
+        tmax = k2 + c.ml2
+        if c.method == METHOD_IWW:
+            tmin = k2 * k2 / (4.0 * E * E)
+        else:
+            tmin = ww_tmin_ut_kernel(sv[V_UT, k], E, sv[V_OMX, k])
+        if tmax <= tmin:
+            sv[V_OK, k] = 0.0
+            continue
+        lt = math.log(tmax / tmin)
+        t = tmin * math.exp(lt * ys[i0 + k, 5])
+        sv[V_T, k] = t
+        sv[V_FLUX, k] = (1.0 - tmin / t) * g2_kernel(t, c.Z, c.a2, c.ap2, c.d, c.inel) * lt
+    # --- WW double differential with chi = 1 (the flux integrand replaces chi) and the
+    # exact kinematics of the recoil
+    for k in range(i1 - i0):
+        sv[V_W, k] = 0.0
+        if sv[V_OK, k] == 0.0:
+            continue
+        E = sv[V_E, k]
+        k2 = sv[V_K2, k]
+        omx = sv[V_OMX, k]
+        x = sv[V_X, k]
+        u = sv[V_U, k]
+        t = sv[V_T, k]
+        pz = sv[V_PZ, k]
+        kk2 = x * x * E * E - k2
+        if kk2 <= 0.0:
+            continue
+        kabs = math.sqrt(kk2)
+        ww = ww_d2sigma_ut_kernel(x, omx, sv[V_UT, k], E, k2, ml, 1.0)
+        # the l' N' system needs M_Q >= m_l + M_N, i.e. 2 M (E (1-x) - m_l) >= C0, and t
+        # must not exceed the backward limit
+        C0 = _c0(E, ml, k2, x, omx, kabs, u, pz)
+        Eo = E * omx
+        if c.twoM * (Eo - ml) < C0:
+            continue
+        # the recoil energy T = t/(2M) must leave the lepton on shell
+        T = t / c.twoM
+        if Eo - T <= ml:
+            continue
+        R = _stable_R(E, ml, k2, x, omx, kabs, u, pz)
+        q, cg = _cos_gamma(t, T, Eo, C0, R)
+        if cg < -1.0:
+            continue
+        wt = ww * sv[V_FLUX, k] * sv[V_JAC, k] * sv[V_WSRC, k] * c.conv
+        if c.mode == MODE_PAIR:
+            wt *= pair_density_kernel(k2, c.mchi)
+        sv[V_W, k] = wt
+        sv[V_KABS, k] = kabs
+        sv[V_C0, k] = C0
+        sv[V_R, k] = R
+        sv[V_TREC, k] = T
+        sv[V_Q, k] = q
+        sv[V_CG, k] = cg
+
+
+@jit
+def _c0(E, ml, k2, x, omx, kabs, u, pz):
+    """C0 = |p - k|^2 + m_l^2 - E^2 (1-x)^2 (see _recoil), written without cancellations;
+    pz = |p| = sqrt(E^2 - m_l^2).
 
     With K = |k|^2 = x^2 E^2 - k^2, D1 = x E^2 + p |k|:
       C0 = [k^2 (E^2 (1-x) + (E^2 - p|k|)) + 2 m_l^2 K] / D1 + 2 p |k| (1 - cos theta),
       E^2 - p|k| = (E^4 (1-x)(1+x) + E^2 k^2 + m_l^2 K) / (E^2 + p|k|),
     every term positive.
     """
-    pz = math.sqrt(E * E - ml * ml)
     K = kabs * kabs
     E2 = E * E
     pk = pz * kabs
@@ -225,20 +325,24 @@ def _cos_gamma_c0(E, ml, k2, x, omx, kabs, u):
 
 
 @jit
-def _stable_R(E, ml, k2, x, omx, kabs, u):
+def _cos_gamma_c0(E, ml, k2, x, omx, kabs, u):
+    """:func:`_c0` computing |p| itself."""
+    return _c0(E, ml, k2, x, omx, kabs, u, math.sqrt(E * E - ml * ml))
+
+
+@jit
+def _stable_R(E, ml, k2, x, omx, kabs, u, pz):
     """|p - k| with |p - k|^2 = (p - |k|)^2 + 2 p |k| u written without cancellations."""
-    pz = math.sqrt(E * E - ml * ml)
     dpk = (E * E * omx * (1.0 + x) - ml * ml + k2) / (pz + kabs)
     return math.sqrt(dpk * dpk + 2.0 * pz * kabs * u)
 
 
 @jit
-def _cos_gamma(E, ml, M, k2, x, omx, kabs, u, t, C0):
-    """cos of the angle between the recoil q and R = p - k for momentum transfer t."""
-    R = _stable_R(E, ml, k2, x, omx, kabs, u)
-    T = t / (2.0 * M)
+def _cos_gamma(t, T, Eo, C0, R):
+    """Recoil momentum q = sqrt(t + T^2) and cos of the angle between q and R = p - k for
+    momentum transfer t, recoil energy T = t/(2M), Eo = E (1 - x) (see _recoil)."""
     q = math.sqrt(t + T * T)
-    return (C0 + 2.0 * E * omx * T - T * T + q * q) / (2.0 * R * q)
+    return q, (C0 + 2.0 * Eo * T - T * T + q * q) / (2.0 * R * q)
 
 
 @jit
@@ -267,47 +371,43 @@ def _q_min(E, ml, M, omx, C0, R):
 
 
 @jit
-def _recoil(E, ml, M, k2, x, omx, u, phiV, t, phiq, mom, allow_raise):
-    """Build l(0), N(1), l'(2), N'(3), gamma*(4) four-momenta; returns False if impossible.
+def _recoil(E, ml, M, x, omx, u, pz, kabs, C0, R, T, q, cg, qmin, allow_raise, phiV, phiq):
+    """Three-momenta of gamma* (k) and of the nuclear recoil (q) of a point, from the
+    quantities its weight computed; returns (ok, T, kx, ky, kz, qx, qy, qz).  Then
+    l' = (E (1-x) - T, -k - q + (0, 0, |p|)), N' = (M + T, q), gamma* = (x E, k).
 
     With R = p - k (beam minus gamma* three-momentum), the nucleus recoil
     q = P' has |q|^2 = t + T^2, T = t/(2M) (exact for a nucleus at rest), and
     the lepton's on-shell condition fixes the angle between q and R:
       2 R q cos(gamma) = C0 + 2 E (1-x) T - T^2 + q^2,
-    with C0 = R^2 + m_l^2 - E^2 (1-x)^2 written without cancellations.  If
-    t is below the exact kinematic minimum for this (x, theta) (the IWW flux
-    ignores the angle dependence of t_min), q is raised to the minimum
-    (cos gamma = 1) by Newton iterations; the event weight is unchanged.
+    with C0 = R^2 + m_l^2 - E^2 (1-x)^2 written without cancellations (_c0).  If
+    t is below the exact kinematic minimum for this (x, theta) (cg > 1: the IWW flux
+    ignores the angle dependence of t_min), q is raised to the minimum ``qmin``
+    (cos gamma = 1; computed by Newton iterations if ``qmin`` <= 0); the event weight
+    is unchanged.
     """
-    pz = math.sqrt(E * E - ml * ml)
-    kabs = math.sqrt(x * x * E * E - k2)
+    Eo = E * omx
+    if cg > 1.0:
+        # below the kinematic minimum: the WW methods raise q to it (their flux ignores
+        # the angle dependence of t_min); ETL samples t >= t_min, so only rounding lands here
+        if not allow_raise and cg > 1.0 + 1e-9:
+            return False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        qm = qmin if qmin > 0.0 else _q_min(E, ml, M, omx, C0, R)
+        if qm <= 0.0:
+            return False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        q = qm
+        T = q * q / (math.sqrt(M * M + q * q) + M)
+        cg = 1.0
+    elif cg < -1.0:
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    if Eo - T <= ml:
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     ct = 1.0 - u
     st = math.sqrt(max(0.0, u * (2.0 - u)))
     kx = kabs * st * math.cos(phiV)
     ky = kabs * st * math.sin(phiV)
     kz = kabs * ct
-    R = _stable_R(E, ml, k2, x, omx, kabs, u)
     Rx, Ry, Rz = -kx, -ky, pz - kz
-    C0 = _cos_gamma_c0(E, ml, k2, x, omx, kabs, u)
-    Eo = E * omx
-    T = t / (2.0 * M)
-    q = math.sqrt(t + T * T)
-    cg = (C0 + 2.0 * Eo * T - T * T + q * q) / (2.0 * R * q)
-    if cg > 1.0:
-        # below the kinematic minimum: the WW methods raise q to it (their flux ignores
-        # the angle dependence of t_min); ETL samples t >= t_min, so only rounding lands here
-        if not allow_raise and cg > 1.0 + 1e-9:
-            return False
-        qm = _q_min(E, ml, M, omx, C0, R)
-        if qm <= 0.0:
-            return False
-        q = qm
-        T = q * q / (math.sqrt(M * M + q * q) + M)
-        cg = 1.0
-    elif cg < -1.0:
-        return False
-    if Eo - T <= ml:
-        return False
     sg = math.sqrt(max(0.0, 1.0 - cg * cg))
     nx, ny, nz = Rx / R, Ry / R, Rz / R
     # phi_q is measured from the plane of R and k (the scattering plane), so that it is
@@ -319,7 +419,12 @@ def _recoil(E, ml, M, k2, x, omx, u, phiV, t, phiq, mom, allow_raise):
     qx = q * (cg * nx + sg * (cp * e1x + sp * e2x))
     qy = q * (cg * ny + sg * (cp * e1y + sp * e2y))
     qz = q * (cg * nz + sg * (cp * e1z + sp * e2z))
-    # beam, target
+    return True, T, kx, ky, kz, qx, qy, qz
+
+
+@jit
+def _fill_mom(mom, E, pz, M, Eo, T, xE, kx, ky, kz, qx, qy, qz):
+    """Rows l, N, l', N', gamma* of ``mom`` from the output of _recoil."""
     mom[0, 0] = E
     mom[0, 1] = 0.0
     mom[0, 2] = 0.0
@@ -330,44 +435,51 @@ def _recoil(E, ml, M, k2, x, omx, u, phiV, t, phiq, mom, allow_raise):
     mom[1, 3] = 0.0
     # l' = R - q with energy E(1-x) - T
     mom[2, 0] = Eo - T
-    mom[2, 1] = Rx - qx
-    mom[2, 2] = Ry - qy
-    mom[2, 3] = Rz - qz
-    # N'
+    mom[2, 1] = -kx - qx
+    mom[2, 2] = -ky - qy
+    mom[2, 3] = (pz - kz) - qz
     mom[3, 0] = M + T
     mom[3, 1] = qx
     mom[3, 2] = qy
     mom[3, 3] = qz
-    # gamma*
-    mom[4, 0] = x * E
+    mom[4, 0] = xE
     mom[4, 1] = kx
     mom[4, 2] = ky
     mom[4, 3] = kz
-    return True
 
 
 @jit
-def _decay_pair(mom, k2, mchi, rc, rphi):
-    """chi chibar from gamma* = mom[4] in its rest frame (helicity axis = gamma* direction),
-    cos(theta*) from the transverse density; returns that density f(c) (normalised on [-1, 1])."""
-    kv = mom[4]
-    kab = math.sqrt(kv[1] * kv[1] + kv[2] * kv[2] + kv[3] * kv[3])
-    beta2 = 1.0 - 4.0 * mchi * mchi / k2
-    ct = transverse_costheta_kernel(rc, beta2)
-    two_body_decay(kv, mchi, mchi, ct, 2.0 * math.pi * rphi, kv[1] / kab, kv[2] / kab,
-                   kv[3] / kab, mom[5], mom[6])
+def _chi_costheta(rc, k2, k2lo):
+    """(cos theta*, beta^2) of chi in the pair rest frame (helicity axis = gamma*
+    direction) from the uniform rc, for a transversely polarised gamma* of mass^2 k2;
+    k2lo = 4 m_chi^2."""
+    beta2 = 1.0 - k2lo / k2
+    return transverse_costheta_kernel(rc, beta2), beta2
+
+
+@jit
+def _chi_momentum(k0, kx, ky, kz, mchi, ct, rphi):
+    """(E, px, py, pz) of chi from gamma* = (k0, k) with cos theta* = ct about the gamma*
+    direction and azimuth 2 pi rphi; chibar is gamma* - chi."""
+    kab = math.sqrt(kx * kx + ky * ky + kz * kz)
+    return two_body_decay_kernel(k0, kx, ky, kz, mchi, mchi, ct, _TWO_PI * rphi,
+                                 kx / kab, ky / kab, kz / kab)
+
+
+@jit
+def _chi(k0, kx, ky, kz, k2, mchi, k2lo, rc, rphi):
+    """chi from gamma* = (k0, k) (:func:`_chi_costheta`, :func:`_chi_momentum`); returns
+    (E, px, py, pz) of chi and the density f(c) of cos theta* (normalised on [-1, 1])."""
+    ct, beta2 = _chi_costheta(rc, k2, k2lo)
+    e, px, py, pz = _chi_momentum(k0, kx, ky, kz, mchi, ct, rphi)
     a = 2.0 - beta2
-    return (a + beta2 * ct * ct) / (2.0 * a + 2.0 * beta2 / 3.0)
-
-
-_TWO_PI = 2.0 * math.pi
-#: constant of the exact phase space in the sampled variables (see _point_etl)
-_PS3 = 1.0 / (16.0 * _TWO_PI ** 5)
+    return e, px, py, pz, (a + beta2 * ct * ct) / (2.0 * a + 2.0 * beta2 / 3.0)
 
 
 @jit
-def _point_etl(y, rs, par, v, mom):
-    """Exact tree-level weight (pb per unit length, eps = 1) of one point; fills ``mom``.
+def _etl_point(ys, i, rs, c, fx, mom):
+    """Exact tree-level weight (pb per unit length, eps = 1) of point i without the VEGAS
+    Jacobian; fills ``mom``; returns (weight, z, E).
 
     Flux factor 4 M |p| (nucleus at rest).  In the sampled variables the exact
     three-body phase space is (derivation in docs: integrate d^3p' with the
@@ -376,45 +488,80 @@ def _point_etl(y, rs, par, v, mom):
         dPhi_3 = |k| dE_V dcos(theta) dphi_V dt dphi_q / (16 (2 pi)^5 M R),
     and the pair adds dk^2/(2 pi) x dPhi_2 = dk^2/(2 pi) x beta dOmega*/(32 pi^2).
     The azimuths are uniform (volume (2 pi)^2) and Omega* has density f(c)/(2 pi).
+    The sampled t range starts at the exact minimum for the point's (x, theta, k^2).
     """
-    s0 = _point(y, par, v)
-    if s0 <= 0.0:
-        return 0.0
-    ml = par[P_ML]
-    M = par[P_MN]
-    E = v[1]
-    k2 = v[2]
-    omx = v[3]
-    x = 1.0 - omx
-    t = v[5]
-    ok = _recoil(E, ml, M, k2, x, omx, v[4], _TWO_PI * rs[0], t, _TWO_PI * y[6], mom, False)
+    z, E, wsrc = _source(ys[i, 0], ys[i, 1], c)
+    et = fx if c.fixedE else _energy_terms(E, c)
+    ok, k2, omx, x, u, ut, U0, jac = _angles(ys, i, c, et, E)
     if not ok:
-        return 0.0
-    G2 = g2_kernel(t, par[P_Z], par[P_A2], par[P_AP2], par[P_D], par[P_INEL] > 0.5)
-    pabs = math.sqrt(E * E - ml * ml)
-    ps = _PS3 * v[7] * E / (M * v[8]) * _TWO_PI * _TWO_PI / (4.0 * M * pabs)
-    if int(par[P_MODE]) == MODE_VECTOR:
-        msq = msq_2to3(mom[0], mom[1], mom[2], mom[3], mom[4], ml, M, par[P_MV], G2)
+        return 0.0, z, E
+    pz = et[4]
+    ml = c.ml
+    M = c.M
+    kk2 = x * x * E * E - k2
+    if kk2 <= 0.0:
+        return 0.0, z, E
+    kab = math.sqrt(kk2)
+    C0 = _c0(E, ml, k2, x, omx, kab, u, pz)
+    Eo = E * omx
+    if c.twoM * (Eo - ml) < C0:
+        return 0.0, z, E
+    R = _stable_R(E, ml, k2, x, omx, kab, u, pz)
+    qmin = _q_min(E, ml, M, omx, C0, R)
+    if qmin <= 0.0:
+        return 0.0, z, E
+    Tm = qmin * qmin / (math.sqrt(c.M2 + qmin * qmin) + M)
+    tmin = (qmin - Tm) * (qmin + Tm)
+    tmax = tmin + T_HI_FACTOR * (k2 + c.ml2)
+    if tmax <= tmin:
+        return 0.0, z, E
+    lt = math.log(tmax / tmin)
+    t = tmin * math.exp(lt * ys[i, 5])
+    vjac = jac * t * lt * wsrc  # Jacobians of k^2, 1 - x, u, t and the source weight
+    T = t / c.twoM
+    q, cg = _cos_gamma(t, T, Eo, C0, R)
+    ok, T, kx, ky, kz, qx, qy, qz = _recoil(E, ml, M, x, omx, u, pz, kab, C0, R, T, q, cg,
+                                            qmin, False, _TWO_PI * rs[i, 0],
+                                            _TWO_PI * ys[i, 6])
+    if not ok:
+        return 0.0, z, E
+    _fill_mom(mom, E, pz, M, Eo, T, x * E, kx, ky, kz, qx, qy, qz)
+    G2 = g2_kernel(t, c.Z, c.a2, c.ap2, c.d, c.inel)
+    ps = _PS3 * kab * E / (M * R) * _TWO_PI * _TWO_PI / (4.0 * M * pz)
+    if c.mode == MODE_VECTOR:
+        msq = msq_2to3(mom[0], mom[1], mom[2], mom[3], mom[4], ml, M, c.mv, G2)
     else:
-        mchi = par[P_MCHI]
-        f = _decay_pair(mom, k2, mchi, rs[2], rs[3])
+        mchi = c.mchi
+        e, px, py, pzc, f = _chi(x * E, kx, ky, kz, k2, mchi, c.k2lo, rs[i, 2], rs[i, 3])
+        mom[5, 0] = e
+        mom[5, 1] = px
+        mom[5, 2] = py
+        mom[5, 3] = pzc
+        for a in range(4):
+            mom[6, a] = mom[4, a] - mom[5, a]
         msq = msq_2to4(mom[0], mom[1], mom[2], mom[3], mom[5], mom[6], ml, M, mchi, G2)
         beta = math.sqrt(1.0 - 4.0 * mchi * mchi / k2)
         ps *= beta / (32.0 * math.pi * math.pi) * _TWO_PI / f / _TWO_PI
-    return msq * ps * v[6] * par[P_CONV]
+    return msq * ps * vjac * c.conv, z, E
 
 
 @jit(nogil=True)
 def brem_weights(ys, rs, par, out):
-    """Weights of many points (training / integration)."""
-    v = np.empty(N_VAR)
-    mom = np.empty((7, 4))
-    etl = int(par[P_METHOD]) == METHOD_ETL
-    for i in range(ys.shape[0]):
-        if etl:
-            out[i] = _point_etl(ys[i], rs[i], par, v, mom)
-        else:
-            out[i] = _point(ys[i], par, v)
+    """Weights of many points (training / integration), without the VEGAS Jacobian."""
+    c = _consts(par)
+    fx = _energy_terms(c.E0, c)
+    n = ys.shape[0]
+    if c.method == METHOD_ETL:
+        mom = np.zeros((7, 4))
+        for i in range(n):
+            out[i] = _etl_point(ys, i, rs, c, fx, mom)[0]
+        return
+    sv = np.empty((N_VAR, CHUNK))
+    for i0 in range(0, n, CHUNK):
+        i1 = min(n, i0 + CHUNK)
+        _ww_chunk(ys, i0, i1, c, fx, sv)
+        for i in range(i0, i1):
+            out[i] = sv[V_W, i - i0]
 
 
 @jit(nogil=True)
@@ -435,13 +582,153 @@ def brem_events(ys, jac, rs, par, w_max, unweighted, start, out_w, out_E, out_px
     exact angular correlations) and the unweighting draw.  Points whose exact
     kinematics is impossible have weight 0.
     """
-    v = np.empty(N_VAR)
+    c = _consts(par)
+    if c.method == METHOD_ETL:
+        return _events_etl(ys, jac, rs, c, w_max, unweighted, start, out_w, out_E, out_px,
+                           out_py, out_pz, out_vz, out_eb, out_idx)
+    return _events_ww(ys, jac, rs, c, w_max, unweighted, start, out_w, out_E, out_px, out_py,
+                      out_pz, out_vz, out_eb, out_idx)
+
+
+@jit
+def _events_ww(ys, jac, rs, c, w_max, unweighted, start, out_w, out_E, out_px, out_py,
+               out_pz, out_vz, out_eb, out_idx):
+    """brem_events for WW/IWW, chunk by chunk: the weights (_ww_chunk), then for the kept
+    points the recoil, the chi angle, the pair decay and the output, each in its own loop
+    over the chunk (independent iterations), from what the weights kept."""
+    fx = _energy_terms(c.E0, c)
+    sv = np.empty((N_VAR, CHUNK))
+    M = c.M
+    ml = c.ml
+    pair = c.mode == MODE_PAIR
+    cap = out_w.shape[0]
+    n = ys.shape[0]
+    j = start
+    used = 0
+    for i0 in range(0, n, CHUNK):
+        if j >= cap:
+            break
+        i1 = min(n, i0 + CHUNK)
+        m = i1 - i0
+        _ww_chunk(ys, i0, i1, c, fx, sv)
+        # --- kept points (V_OK = 1) and their stored weights
+        for k in range(m):
+            i = i0 + k
+            w = sv[V_W, k] * jac[i]
+            keep = not (w <= 0.0)
+            if unweighted:
+                keep = keep and not (rs[i, 4] * w_max >= w)
+                w = max(w, w_max)
+            sv[V_W, k] = w
+            sv[V_OK, k] = 1.0 if keep else 0.0
+        # --- gamma* and recoil three-momenta
+        for k in range(m):
+            if sv[V_OK, k] == 0.0:
+                continue
+            i = i0 + k
+            omx = sv[V_OMX, k]
+            ok, T, kx, ky, kz, qx, qy, qz = _recoil(
+                sv[V_E, k], ml, M, 1.0 - omx, omx, sv[V_U, k], sv[V_PZ, k], sv[V_KABS, k],
+                sv[V_C0, k], sv[V_R, k], sv[V_TREC, k], sv[V_Q, k], sv[V_CG, k], -1.0, True,
+                _TWO_PI * rs[i, 0], _TWO_PI * ys[i, 6])
+            if not ok:
+                sv[V_OK, k] = 0.0
+                continue
+            sv[V_TREC, k] = T
+            sv[V_KX, k] = kx
+            sv[V_KY, k] = ky
+            sv[V_KZ, k] = kz
+            sv[V_QX, k] = qx
+            sv[V_QY, k] = qy
+            sv[V_QZ, k] = qz
+        if pair:
+            # --- chi polar angle in the pair rest frame (transverse gamma*)
+            for k in range(m):
+                if sv[V_OK, k] != 0.0:
+                    sv[V_CT, k] = _chi_costheta(rs[i0 + k, 2], sv[V_K2, k], c.k2lo)[0]
+            # --- gamma* -> chi chibar
+            for k in range(m):
+                if sv[V_OK, k] == 0.0:
+                    continue
+                e, px, py, pzc = _chi_momentum(sv[V_X, k] * sv[V_E, k], sv[V_KX, k],
+                                               sv[V_KY, k], sv[V_KZ, k], c.mchi, sv[V_CT, k],
+                                               rs[i0 + k, 3])
+                sv[V_CHI_E, k] = e
+                sv[V_CHI_X, k] = px
+                sv[V_CHI_Y, k] = py
+                sv[V_CHI_Z, k] = pzc
+        # --- output, in point order until the outputs are full
+        for k in range(m):
+            if j >= cap:
+                break
+            i = i0 + k
+            used = i + 1
+            if sv[V_OK, k] == 0.0:
+                continue
+            E = sv[V_E, k]
+            pz = sv[V_PZ, k]
+            T = sv[V_TREC, k]
+            kx = sv[V_KX, k]
+            ky = sv[V_KY, k]
+            kz = sv[V_KZ, k]
+            qx = sv[V_QX, k]
+            qy = sv[V_QY, k]
+            qz = sv[V_QZ, k]
+            xE = sv[V_X, k] * E
+            out_w[j] = sv[V_W, k]
+            out_idx[j] = i
+            out_vz[j] = sv[V_Z, k]
+            out_eb[j] = E
+            out_E[j, 0] = E
+            out_px[j, 0] = 0.0
+            out_py[j, 0] = 0.0
+            out_pz[j, 0] = pz
+            out_E[j, 1] = M
+            out_px[j, 1] = 0.0
+            out_py[j, 1] = 0.0
+            out_pz[j, 1] = 0.0
+            # l' = R - q with energy E(1-x) - T
+            out_E[j, 2] = E * sv[V_OMX, k] - T
+            out_px[j, 2] = -kx - qx
+            out_py[j, 2] = -ky - qy
+            out_pz[j, 2] = (pz - kz) - qz
+            out_E[j, 3] = M + T
+            out_px[j, 3] = qx
+            out_py[j, 3] = qy
+            out_pz[j, 3] = qz
+            out_E[j, 4] = xE
+            out_px[j, 4] = kx
+            out_py[j, 4] = ky
+            out_pz[j, 4] = kz
+            if pair:
+                e = sv[V_CHI_E, k]
+                px = sv[V_CHI_X, k]
+                py = sv[V_CHI_Y, k]
+                pzc = sv[V_CHI_Z, k]
+                out_E[j, 5] = e
+                out_px[j, 5] = px
+                out_py[j, 5] = py
+                out_pz[j, 5] = pzc
+                out_E[j, 6] = xE - e
+                out_px[j, 6] = kx - px
+                out_py[j, 6] = ky - py
+                out_pz[j, 6] = kz - pzc
+            else:
+                for p in range(5, 7):
+                    out_E[j, p] = 0.0
+                    out_px[j, p] = 0.0
+                    out_py[j, p] = 0.0
+                    out_pz[j, p] = 0.0
+            j += 1
+    return j - start, used
+
+
+@jit
+def _events_etl(ys, jac, rs, c, w_max, unweighted, start, out_w, out_E, out_px, out_py,
+                out_pz, out_vz, out_eb, out_idx):
+    """brem_events for ETL: the weight needs the full event, built point by point."""
+    fx = _energy_terms(c.E0, c)
     mom = np.zeros((7, 4))
-    ml = par[P_ML]
-    M = par[P_MN]
-    mchi = par[P_MCHI]
-    etl = int(par[P_METHOD]) == METHOD_ETL
-    pair = int(par[P_MODE]) == MODE_PAIR
     cap = out_w.shape[0]
     j = start
     used = 0
@@ -449,28 +736,18 @@ def brem_events(ys, jac, rs, par, w_max, unweighted, start, out_w, out_E, out_px
         if j >= cap:
             break
         used = i + 1
-        if etl:
-            w = _point_etl(ys[i], rs[i], par, v, mom) * jac[i]
-        else:
-            w = _point(ys[i], par, v) * jac[i]
+        f, z, E = _etl_point(ys, i, rs, c, fx, mom)
+        w = f * jac[i]
         if w <= 0.0:
             continue
         if unweighted:
             if rs[i, 4] * w_max >= w:
                 continue
             w = max(w, w_max)
-        if not etl:
-            omx = v[3]
-            ok = _recoil(v[1], ml, M, v[2], 1.0 - omx, omx, v[4], _TWO_PI * rs[i, 0], v[5],
-                         _TWO_PI * ys[i, 6], mom, True)
-            if not ok:
-                continue
-            if pair:
-                _decay_pair(mom, v[2], mchi, rs[i, 2], rs[i, 3])
         out_w[j] = w
         out_idx[j] = i
-        out_vz[j] = v[0]
-        out_eb[j] = v[1]
+        out_vz[j] = z
+        out_eb[j] = E
         for p in range(7):
             out_E[j, p] = mom[p, 0]
             out_px[j, p] = mom[p, 1]

@@ -63,14 +63,14 @@ def boost(px, py, pz, E, bx, by, bz):
 
 
 @jit
-def two_body_decay(parent, m1, m2, cos_t, phi, axis_x, axis_y, axis_z, out1, out2):
-    """Decay ``parent`` (E, p) into masses m1, m2.
+def two_body_decay_kernel(E, px, py, pz, m1, m2, cos_t, phi, axis_x, axis_y, axis_z):
+    """Four-momentum (E1, p1x, p1y, p1z) of daughter 1 (mass m1) of the decay of a parent
+    (E, px, py, pz) into masses m1, m2; daughter 2 is parent - daughter 1.
 
     The daughter-1 direction in the parent rest frame has polar angle
-    acos(cos_t) about the unit vector ``axis`` and azimuth ``phi``.  out2 is
-    filled as parent - out1, so four-momentum is conserved to rounding.
+    acos(cos_t) about the unit vector ``axis`` and azimuth ``phi`` (measured from
+    :func:`orthonormal_basis` of the axis).
     """
-    E, px, py, pz = parent[0], parent[1], parent[2], parent[3]
     M2 = E * E - (px * px + py * py + pz * pz)
     M = math.sqrt(max(M2, 0.0))
     lam = (M2 - (m1 + m2) ** 2) * (M2 - (m1 - m2) ** 2)
@@ -83,7 +83,19 @@ def two_body_decay(parent, m1, m2, cos_t, phi, axis_x, axis_y, axis_z, out1, out
     dy = cos_t * axis_y + st * (cp * e1y + sp * e2y)
     dz = cos_t * axis_z + st * (cp * e1z + sp * e2z)
     E1 = math.sqrt(pstar * pstar + m1 * m1)
-    Eb, qx, qy, qz = boost(pstar * dx, pstar * dy, pstar * dz, E1, px / E, py / E, pz / E)
+    return boost(pstar * dx, pstar * dy, pstar * dz, E1, px / E, py / E, pz / E)
+
+
+@jit
+def two_body_decay(parent, m1, m2, cos_t, phi, axis_x, axis_y, axis_z, out1, out2):
+    """Decay ``parent`` (E, p) into masses m1, m2 (:func:`two_body_decay_kernel`).
+
+    The daughter-1 direction in the parent rest frame has polar angle
+    acos(cos_t) about the unit vector ``axis`` and azimuth ``phi``.  out2 is
+    filled as parent - out1, so four-momentum is conserved to rounding.
+    """
+    Eb, qx, qy, qz = two_body_decay_kernel(parent[0], parent[1], parent[2], parent[3], m1, m2,
+                                           cos_t, phi, axis_x, axis_y, axis_z)
     out1[0] = Eb
     out1[1] = qx
     out1[2] = qy
