@@ -3,8 +3,12 @@
 * sampler speed, weighted and unweighted events per second on one core after
   warm-up (compilation and VEGAS training excluded), for a muon and an
   electron set-up;
+* the WW sampler against bare kernels that draw the same uniforms and write the same
+  arrays (:mod:`mcpgen.bench_kernel`);
 * ROOT writing rate (MB/s of event payload) through :mod:`mcpgen.io.root`;
-* peak resident memory of the process.
+* peak resident memory of the process;
+* ``--memory``: peak RSS and events/s of one streamed mass point at 1e5, 1e6 and 1e7
+  weighted ETL events written to ROOT, each in a fresh process.
 
 The machines are shared and noisy: compare figures within one run.
 """
@@ -90,6 +94,14 @@ def run_benchmarks(n_events: int = 1_000_000, stream=sys.stdout) -> dict:
         say(f"  ETL {r['label']}: sigma at {100 * r['rel_err']:.3f}% in {r['seconds_to_0.1pct']:.2f} s "
             f"({r['points']} points, training {r['train_s']:.2f} s); unweighted "
             f"{r['unweighted_events_per_s']:.3g} ev/s (efficiency {r['unweighting_efficiency']:.2f})")
+    from .bench_kernel import kernel_efficiency
+
+    k = kernel_efficiency(n_events)
+    res["kernel_efficiency"] = k
+    say(f"  kernel efficiency (NA64mu WW weighted, best of 5): sampler {k['sampler']:.3g} "
+        f"ev/s = {k['ratio_numba']:.3f} of a bare Numba kernel drawing the same uniforms and "
+        f"writing the same arrays ({k['bare_numba']:.3g} ev/s), "
+        f"{k['ratio_numpy']:.3f} of one fed numpy block draws ({k['bare_numpy']:.3g} ev/s)")
     w = bench_root_write(n_events)
     res["root_write"] = w
     say(f"  ROOT writing ({w['compression']}): {w['payload_MB_per_s']:.1f} MB/s of event payload "
