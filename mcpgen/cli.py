@@ -241,6 +241,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("mcpgen: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `mcpgen run ... | head`: the reader left, not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
