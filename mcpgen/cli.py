@@ -123,7 +123,14 @@ def _cmd_xsec(a) -> int:
     from .api import xsec
     from .framework.registry import PROCESSES
 
-    options = {o.name: getattr(a, o.name) for o in PROCESSES.get(a.process).xsec_options}
+    from .units import parse_quantity
+
+    options = {}
+    for o in PROCESSES.get(a.process).xsec_options:
+        v = getattr(a, o.name)
+        if o.kind is not None and v is not None:
+            v = parse_quantity(v, o.kind, default_unit=o.cli_unit, key=f"--{o.name}")
+        options[o.name] = v
     res = xsec(a.process, eps=_float(a.eps, "--eps"), seed=a.seed,
                precision=_float(a.precision, "--precision"), **options)
     if a.json:

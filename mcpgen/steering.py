@@ -48,10 +48,11 @@ RUN = Section("run", (
         f"fixed before generation so weights are final when streamed; <= {MAX_EVENTS:.0e}",
         bounds=dict(gt=0, le=MAX_EVENTS), type_doc="integer > 0"),
     Key("unweighted", "bool", False, "unweighted (`true`) or weighted (`false`) events"),
-    Key("train_events", "int", 20000, f"points per VEGAS training iteration, <= {MAX_TRAIN:.0e}",
-        bounds=dict(gt=0, le=MAX_TRAIN), type_doc="integer > 0"),
-    Key("train_iterations", "int", 8, "VEGAS training iterations, 1 to 100",
-        bounds=dict(ge=1, le=100), type_doc="integer >= 1"),
+    Key("train_events", "int", 8192, f"quasi-Monte Carlo points per VEGAS training iteration, "
+        f"<= {MAX_TRAIN:.0e}", bounds=dict(gt=0, le=MAX_TRAIN), type_doc="integer > 0"),
+    Key("train_iterations", "int", 12, "most VEGAS training iterations, 1 to 100 (training "
+        "stops after 4 once one more iteration would save fewer integration points than it "
+        "costs)", bounds=dict(ge=1, le=100), type_doc="integer >= 1"),
     Key("precision", "float", 1e-3, "target relative MC error of each cross section; the "
         "integration stops when it is reached", bounds=dict(gt=0.0, lt=1.0)),
     Key("integrate_events", "int", 10_000_000, f"most points spent on one cross section, "

@@ -167,7 +167,7 @@ def test_seed_steering_files_load():
 def test_good_file_base_units_and_defaults(tmp_path):
     s = load_steering(write(tmp_path, GOOD))
     assert s.run.name == "study" and s.run.seed == 1 and s.run.events == 100
-    assert s.run.train_iterations == 8 and s.run.unweighted is False
+    assert s.run.train_iterations == 12 and s.run.unweighted is False
     assert s.physics.masses == (10.0, 1000.0)
     assert s.run.precision == 1e-3 and s.run.integrate_events == 10_000_000
     assert s.physics.method == "etl" and s.physics.x_min is None

@@ -62,6 +62,8 @@ class Option:
     help: str
     required: bool = False
     default: object = None
+    kind: str | None = None   #: "energy", "mass", "length": the CLI parses it with units
+    cli_unit: str = ""        #: unit of a plain number on the command line
 
 
 @dataclass

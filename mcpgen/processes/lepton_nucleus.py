@@ -33,8 +33,8 @@ class LeptonNucleusSettings:
 
     method: str = "etl"
     x_min: float = FULL_RANGE       #: generator cut on E_X/E0 (pair or A')
-    train_events: int = 20000
-    train_iterations: int = 8
+    train_events: int = 8192       #: quasi-Monte Carlo points per VEGAS training iteration
+    train_iterations: int = 12     #: most training iterations (it stops when more do not pay)
 
 
 class BremProcess(Process):
@@ -87,9 +87,12 @@ class BremProcess(Process):
 
     # -- sampling -------------------------------------------------------------------
     def integrate(self, rel_err, max_points):
+        """VEGAS training on randomised quasi-Monte Carlo points, then integration to
+        ``rel_err`` (:meth:`mcpgen.generators.brem.BremGenerator.prepare`)."""
         g, st = self.generator, self.settings
-        g.train(st.train_events, st.train_iterations)
-        xs = g.integrate(rel_err=rel_err, max_points=max_points)
+        xs = g.prepare(rel_err, max_points=max_points, train_points=st.train_events,
+                       min_iterations=min(4, st.train_iterations),
+                       max_iterations=st.train_iterations)
         if not (math.isfinite(xs.sigma_pb) and xs.sigma_pb > 0 and math.isfinite(xs.sigma_err_pb)):
             raise ConfigError(f"no finite positive cross section for m = {self.mass:g} MeV "
                               f"(sigma = {float(xs.sigma_pb)!r} pb); the mass is outside the range the "
@@ -126,10 +129,11 @@ class BremProcess(Process):
     # -- the xsec command --------------------------------------------------------------
     xsec_options = (
         Option("beam", "beam lepton: e-, e+, mu-, mu+", required=True),
-        Option("energy", "beam energy (GeV unless a unit is given)", required=True),
+        Option("energy", "beam energy (GeV unless a unit is given)", required=True,
+               kind="energy", cli_unit="GeV"),
         Option("target", "target material (Pb, W, Al, Fe, Cu, C, Si)", required=True),
         Option("mass", "m_chi, or m_A' for darkphoton (MeV unless a unit is given)",
-               required=True),
+               required=True, kind="mass", cli_unit="MeV"),
         Option("xmin", "minimal energy fraction of the pair / A' (default: the full "
                        "kinematic range)"),
         Option("method", "etl (exact tree level), ww (Weizsaecker-Williams, exact t_min) or iww "
@@ -140,15 +144,17 @@ class BremProcess(Process):
     def xsec(cls, *, eps, seed, precision, beam, energy, target, mass, xmin=None, method="etl",
              max_points=10_000_000):
         """sigma (pb) for a beam of fixed ``energy`` on one ``target`` nucleus with
-        E_X/E0 >= ``xmin`` (X = chi chibar or A'); ``energy``/``mass`` accept units."""
+        E_X/E0 >= ``xmin`` (X = chi chibar or A'); ``energy``/``mass`` are numbers in MeV
+        (hepunits) or strings with a unit ("160 GeV")."""
         from ..sources.lepton_beam import LeptonBeamSource
         from ..sources.materials import get_material
         from ..units import parse_quantity
 
         if beam not in LEPTONS:
             raise ConfigError(f"unknown beam {beam!r}; allowed: {', '.join(LEPTONS)}", key="beam")
-        energy = parse_quantity(energy, "energy", default_unit="GeV", key="energy")
-        mass = parse_quantity(mass, "mass", default_unit="MeV", key="mass")
+        energy, mass = (v if isinstance(v, (int, float)) and not isinstance(v, bool) else
+                        parse_quantity(v, kind, default_unit="MeV", key=kind)
+                        for v, kind in ((energy, "energy"), (mass, "mass")))
         if not (math.isfinite(energy) and LEPTONS[beam][1] < energy <= 1e9):
             raise ConfigError(f"value {energy!r} MeV out of range; allowed: {beam} mass < energy "
                               "<= 1e6 GeV", key="energy")
