@@ -49,9 +49,12 @@ def _parser(xsec_process: str = "brem") -> argparse.ArgumentParser:
     r.add_argument("--out", help="output folder (default: results/<run name>)")
     r.add_argument("--events", type=int, help="events per job, about (overrides run.events)")
     r.add_argument("--seed", type=int, help="master seed (overrides run.seed)")
-    r.add_argument("--workers", type=int, help="parallel worker processes on an embedded dask "
-                                                "cluster (default: number of cores); the output "
-                                                "does not depend on it")
+    r.add_argument("--workers", type=int, help="parallel workers of an embedded dask cluster "
+                                                "(default: number of cores; 1 runs in-process); "
+                                                "the output does not depend on it")
+    r.add_argument("--processes", action="store_true",
+                   help="workers as separate processes instead of threads of this process "
+                        "(the kernels release the GIL, so threads scale for ETL)")
     r.add_argument("--scheduler", help="address of a running dask scheduler, e.g. "
                                        "tcp://host:8786 (its workers must see --out)")
     r.add_argument("--mass", action="append", help="run only this mass (MeV unless a unit is "
@@ -145,7 +148,8 @@ def _cmd_run(a) -> int:
     from .api import run
 
     res = run(a.steering, a.out, events=a.events, seed=a.seed, workers=a.workers,
-              scheduler=a.scheduler, masses=a.mass, setups=a.setup, progress=not a.quiet)
+              scheduler=a.scheduler, processes=a.processes, masses=a.mass, setups=a.setup,
+              progress=not a.quiet)
     reused = f" ({res.reused} finished jobs reused)" if res.reused else ""
     print(f"mcpgen: {len(res.files)} job files in {res.out}{reused}, {res.seconds:.1f} s")
     _print_points(res.yields)

@@ -29,7 +29,6 @@ import math
 import numbers
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import gammaincinv, gammaln, ndtri, xlogy
 
 from ..errors import ConfigError
@@ -172,6 +171,8 @@ def _fc_raw_upper(n_obs: int, background: float, cl: float, s_max, ds: float) ->
 
     def margin(x):
         return cl - float(np.exp(xlogy(m[sel], x) - x - log_fact[sel]).sum())
+
+    from scipy.optimize import brentq  # imported here: scipy.optimize takes ~0.3 s to load
 
     return float(brentq(margin, lam[i], lam[i + 1], xtol=1e-12, rtol=4 * np.finfo(float).eps)) - b
 

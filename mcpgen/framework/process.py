@@ -138,6 +138,10 @@ class Process(ABC):
         """EventBatch of block ``b`` restricted to its first ``n_points`` points, with
         weights normalised to ``n_trials`` points in all; pure function of (seed, b)."""
 
+    def warm_up(self) -> None:
+        """Load (or compile) the process's Numba kernels with the argument types of real
+        calls, so that a run can do it while its cluster starts.  Default: nothing."""
+
     def metadata(self) -> dict:
         """Process metadata stored with the events (JSON-serialisable)."""
         return {"process": self.name, "process_description": self.description,

@@ -1,10 +1,12 @@
 """Run jobs in-process or on dask.distributed.
 
 ``workers = 1`` runs the jobs one after the other in this process.  More workers
-start an embedded local dask cluster whose scheduler and workers are separate
-``python`` processes (``distributed``'s SubprocessCluster): they do not re-import
-the user's ``__main__``, so the Python API works from a plain script without an
-``if __name__ == "__main__"`` guard.  ``address`` sends the jobs to a running
+start an embedded local dask cluster: by default its workers are threads of this
+process (the Numba kernels release the GIL, and the Numba kernels are loaded once,
+not once per process); with ``processes=True`` the scheduler and workers are
+separate ``python`` processes (``distributed``'s SubprocessCluster), which do not
+re-import the user's ``__main__``.  Either way the Python API works from a plain
+script without an ``if __name__ == "__main__"`` guard.  ``address`` sends the jobs to a running
 cluster (``dask scheduler`` + ``dask worker``, or dask-jobqueue on SLURM/HTCondor);
 its workers must see the output folder.  Every job is a pure function of its key
 and seed, so the outputs do not depend on where or in which order jobs run.
@@ -22,7 +24,7 @@ def default_workers(n_jobs: int) -> int:
 
 
 @contextlib.contextmanager
-def _client(workers, address):
+def _client(workers, address, processes=False):
     try:
         from distributed import Client
     except ImportError:  # pragma: no cover - distributed is a dependency
@@ -37,12 +39,18 @@ def _client(workers, address):
         finally:
             client.close()
         return
-    from distributed.deploy.subprocess import SubprocessCluster
+    if processes:
+        from distributed.deploy.subprocess import SubprocessCluster
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SubprocessCluster announces itself as experimental
-        cluster = SubprocessCluster(n_workers=workers, threads_per_worker=1,
-                                    dashboard_address=None, silence_logs=40)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SubprocessCluster announces itself as experimental
+            cluster = SubprocessCluster(n_workers=workers, threads_per_worker=1,
+                                        dashboard_address=None, silence_logs=40)
+    else:
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
+                               dashboard_address=None, silence_logs=40)
     try:
         client = Client(cluster)
         try:
@@ -53,7 +61,7 @@ def _client(workers, address):
         cluster.close()
 
 
-def run_jobs(fn, jobs, *, workers=1, address=None, progress=None):
+def run_jobs(fn, jobs, *, workers=1, address=None, processes=False, progress=None):
     """``[fn(job) for job in jobs]``, in order, run in-process or on dask."""
     if not jobs:
         return []
@@ -66,7 +74,7 @@ def run_jobs(fn, jobs, *, workers=1, address=None, progress=None):
         return out
     from distributed import as_completed
 
-    with _client(workers, address) as client:
+    with _client(workers, address, processes) as client:
         futures = [client.submit(fn, job, pure=False, key=f"mcpgen-job-{i}-{os.getpid()}")
                    for i, job in enumerate(jobs)]
         for f in as_completed(futures):

@@ -120,6 +120,20 @@ class BremProcess(Process):
         w, E, px, py, pz, vz, eb, _ = (a[:kept] for a in out)
         return g._batch(w / n_trials, E, px, py, pz, vz, eb)
 
+    def warm_up(self):
+        """Evaluate both kernels on 16 points with the exact argument types of
+        :meth:`integrate` and :meth:`block` (a different type would compile anew)."""
+        from ..generators import brem as B
+        from ..generators import brem_kernels as K
+
+        g = self.generator
+        gen = np.random.default_rng(0)
+        ys, rs = gen.random((16, B.MAP_DIM)), gen.random((16, K.N_AUX))
+        K.brem_weights(ys, rs, g._par, np.empty(16))
+        out = (np.empty(16), *(np.empty((16, 7)) for _ in range(4)), np.empty(16), np.empty(16),
+               np.empty(16, np.int64))
+        K.brem_events(ys, np.ones(16), rs, g._par, 1.0, False, 0, *out)
+
     def metadata(self):
         return {**super().metadata(), "method": self.settings.method, "x_min": self.settings.x_min,
                 f"{self.mass_name}_MeV": self.mass,
