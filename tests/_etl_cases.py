@@ -3,7 +3,7 @@
 import numpy as np
 
 from mcpgen.constants import M_E, M_MU
-from mcpgen.physics import etl_kinematics as ek
+from mcpgen.physics import kinematics as ek
 
 M_PB = 193_000.0  # ~ lead nucleus mass in MeV (only enters the kinematics)
 METRIC = np.array([1.0, -1.0, -1.0, -1.0])

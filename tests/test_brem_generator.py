@@ -9,7 +9,7 @@ from scipy import stats
 
 from mcpgen.errors import ConfigError
 from mcpgen.generators.brem import BremGenerator, BremSetup
-from mcpgen.physics.brem_xsec import sigma_eq10
+from mcpgen.physics.lepton_nucleus.brem_xsec import sigma_eq10
 from mcpgen.sources.materials import get_material
 
 PB = get_material("Pb")

@@ -1,4 +1,4 @@
-"""Checks of the exact tree-level amplitudes (mcpgen.physics.etl_amplitude).
+"""Checks of the exact tree-level amplitudes (mcpgen.physics.lepton_nucleus.etl_amplitude).
 
 Independent references used here:
 * explicit 4x4 gamma matrices and traces in NumPy (Peskin & Schroeder chiral basis),
@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from mcpgen.constants import ALPHA, M_E, M_MU
-from mcpgen.physics import etl_amplitude as ea
-from mcpgen.physics import etl_kinematics as ek
-from mcpgen.physics import etl_bethe_heitler as bh
+from mcpgen.physics.lepton_nucleus import etl_amplitude as ea
+from mcpgen.physics import kinematics as ek
+from mcpgen.physics.lepton_nucleus import etl_bethe_heitler as bh
 
 from _etl_cases import (CASES_2TO3, CASES_2TO4, M_PB, METRIC, _ids,  # noqa: E402
                         _points_2to3, _points_2to4, polarisations)

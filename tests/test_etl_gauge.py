@@ -1,5 +1,5 @@
 """Gauge and Lorentz invariance of the exact tree-level amplitudes
-(mcpgen.physics.etl_amplitude); split from test_etl_amplitude.py.
+(mcpgen.physics.lepton_nucleus.etl_amplitude); split from test_etl_amplitude.py.
 
 Tolerances are stated next to each assertion with the reason.
 """
@@ -12,8 +12,8 @@ from _etl_cases import (CASES_2TO3, CASES_2TO4, M_PB, METRIC, _ids, _kmass2, _po
                         _points_2to4, polarisations)
 
 from mcpgen.constants import ALPHA, M_E
-from mcpgen.physics import etl_amplitude as ea
-from mcpgen.physics import etl_kinematics as ek
+from mcpgen.physics.lepton_nucleus import etl_amplitude as ea
+from mcpgen.physics import kinematics as ek
 
 
 # ---------------------------------------------------------------------------

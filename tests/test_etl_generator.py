@@ -11,7 +11,7 @@ from mcpgen.constants import INV_MEV2_TO_PB, M_E
 from mcpgen.errors import ConfigError
 from mcpgen.generators import brem_kernels as K
 from mcpgen.generators.brem import BremGenerator, BremSetup
-from mcpgen.physics.etl_bethe_heitler import bethe_heitler_3BN
+from mcpgen.physics.lepton_nucleus.etl_bethe_heitler import bethe_heitler_3BN
 from mcpgen.physics.pair import pair_density
 from mcpgen.sources.materials import get_material
 

@@ -8,7 +8,7 @@ from scipy import integrate, stats
 
 from mcpgen.constants import ALPHA, M_E, M_MU
 from mcpgen.physics.pair import pair_density, transverse_costheta_kernel
-from mcpgen.physics.ww import iww_dsigma_dx, ww_d2sigma
+from mcpgen.physics.lepton_nucleus.ww import iww_dsigma_dx, ww_d2sigma
 
 
 @pytest.mark.parametrize("E0,m,ml", [(100e3, 10.0, M_E), (100e3, 200.0, M_MU), (160e3, 30.0, M_MU),

@@ -14,9 +14,10 @@ from scipy import stats
 from mcpgen import rng as _rng
 from mcpgen.bench_setup import _plain_integrate
 from mcpgen.generators import brem as B
+from mcpgen.generators import sampling as S
 from mcpgen.generators import brem_kernels as K
 from mcpgen.generators.brem import BremGenerator, BremSetup
-from mcpgen.physics.brem_xsec import sigma_eq10
+from mcpgen.physics.lepton_nucleus.brem_xsec import sigma_eq10
 from mcpgen.sources.materials import get_material
 
 PB = get_material("Pb")
@@ -44,7 +45,7 @@ def test_sobol_net_is_scipys_and_scrambling_keeps_it_a_net():
     from scipy.stats import qmc
 
     bits = 10
-    v = B._direction_numbers(bits)
+    v = S.direction_numbers(bits, B._SOBOL_DIM)
     x = np.zeros((1 << bits, B._SOBOL_DIM), np.uint64)
     for j in range(bits):
         h = 1 << j

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def section_a(n_points):
     from mcpgen.generators.brem import BremGenerator, BremSetup
-    from mcpgen.physics.brem_xsec import sigma_eq10
+    from mcpgen.physics.lepton_nucleus.brem_xsec import sigma_eq10
     from mcpgen.sources.materials import get_material
 
     rows = []
@@ -57,7 +57,7 @@ def section_a(n_points):
 
 def section_b():
     from mcpgen.constants import M_E, M_MU
-    from mcpgen.physics.brem_xsec import sigma_eq10, sigma_eq11
+    from mcpgen.physics.lepton_nucleus.brem_xsec import sigma_eq10, sigma_eq11
 
     rows = []
     for label, ml, masses in [("mu- 100 GeV Pb", M_MU, [100.0, 200.0, 300.0, 500.0, 1000.0]),

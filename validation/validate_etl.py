@@ -55,7 +55,7 @@ CASES = [("mu- 160 GeV Pb", "mu-", 160e3, "Pb"), ("e- 100 GeV Pb", "e-", 100e3, 
 
 
 def section_a(n_events):
-    from mcpgen.physics import etl_amplitude as ea
+    from mcpgen.physics.lepton_nucleus import etl_amplitude as ea
 
     metric = np.array([1.0, -1.0, -1.0, -1.0])
     rows = []
@@ -113,7 +113,7 @@ def section_c(n_events):
 
     from mcpgen.constants import INV_MEV2_TO_PB, M_E
     from mcpgen.generators import brem_kernels as K
-    from mcpgen.physics.etl_bethe_heitler import bethe_heitler_3BN
+    from mcpgen.physics.lepton_nucleus.etl_bethe_heitler import bethe_heitler_3BN
 
     rows = []
     for ratio in (10.0, 100.0):

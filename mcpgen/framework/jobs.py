@@ -155,7 +155,6 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
     t_setup = time.perf_counter() - t0
     n_trials = proc.plan(n_events, unweighted)
     scale = eps ** proc.eps_power
-    names = tuple(p.label for p in proc.particles)
     declared = tuple(proc.columns) + tuple(module.columns)
     layout = None
     acc = YieldAccumulator(module.efficiency_model)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -43,6 +42,7 @@ from ..io.record import STATUS_DECAYED, STATUS_FINAL, STATUS_INCOMING, EventBatc
 from ..physics.formfactors import tsai_parameters
 from ..sources.materials import Material
 from . import brem_kernels as K
+from .sampling import replicate_bits, scrambled_sobol, unweighting_threshold
 
 PARTICLE_NAMES = ("l", "N", "l'", "N'", "gamma*", "chi", "chibar")
 #: the VEGAS map covers the 6 phase-space variables and the recoil azimuth phi_q (measured
@@ -335,15 +335,15 @@ class BremGenerator:
             self._train_qmc(1e-3 if rel_err is None else rel_err, 8192, 4, 12, 0.7)
         ref = None
         if rel_err is None:
-            bits = _replicate_bits(n_points, 16, 6, 16)
+            bits = replicate_bits(n_points, 16, 6, 16)
             n_rep = max(2, -(-int(n_points) // (1 << bits)))
         else:
             plan = getattr(self, "_planned_points", None)
             sd2 = getattr(self, "_train_sd2", None)
             if not plan and sd2:
                 plan = _QMC_GAIN_GUESS * sd2 / rel_err**2     # map trained by train()
-            bits = _replicate_bits(plan, _TARGET_REPLICATES, 10, 13) if plan else 10
-            bits = min(bits, _replicate_bits(max_points, _MIN_REPLICATES, 6, 13))
+            bits = replicate_bits(plan, _TARGET_REPLICATES, 10, 13) if plan else 10
+            bits = min(bits, replicate_bits(max_points, _MIN_REPLICATES, 6, 13))
             n_rep = max(2, int(max_points) >> bits)       # the point budget caps the replicates
             scale = getattr(self, "_scale", None)
             if scale and scale[0] > 0:
@@ -365,7 +365,7 @@ class BremGenerator:
         n = len(f)
         mean = float(means.mean())
         err = float(means.std(ddof=1)) / math.sqrt(len(means))
-        w_max = _unweighting_threshold(f, self.overweight_fraction)
+        w_max = unweighting_threshold(f, self.overweight_fraction)
         eff = mean / w_max if w_max > 0 else float("nan")
         self.xsec = CrossSection(mean, err, n, w_max, eff, int(np.count_nonzero(f)) / n)
         return self.xsec
@@ -485,29 +485,7 @@ class BremGenerator:
                           mass=mass, vx=np.zeros(n), vy=np.zeros(n), vz=vz, E_beam=eb, names=names)
 
 
-def _unweighting_threshold(f: np.ndarray, fraction: float) -> float:
-    """Smallest w_max with sum(max(f - w_max, 0)) <= fraction * sum(f)."""
-    f = np.sort(f[f > 0])[::-1]
-    if len(f) == 0:
-        return 0.0
-    total = f.sum()
-    # excess(w) = sum_{f_i > w} (f_i - w) is decreasing in w; scan the sorted weights
-    csum = np.cumsum(f)
-    i = np.arange(1, len(f) + 1)
-    excess_at = csum - i * f          # excess if w_max = f[i-1]
-    ok = np.flatnonzero(excess_at <= fraction * total)
-    j = ok[-1]                         # largest index (smallest threshold) allowed
-    return float(f[j])
-
-
 # -- randomised quasi-Monte Carlo (training and integration) -----------------------------
-#: Sobol' direction numbers, S. Joe and F. Y. Kuo, SIAM J. Sci. Comput. 30 (2008) 2635,
-#: file new-joe-kuo-6.21201: (degree s, coefficients a, initial m_1..m_s) of dimensions 2..12
-#: (dimension 1 is the van der Corput sequence); tests/test_sampler_setup.py checks the net
-#: against scipy.stats.qmc.Sobol
-_JOE_KUO = ((1, 0, (1,)), (2, 1, (1, 3)), (3, 1, (1, 3, 1)), (3, 2, (1, 1, 1)), (4, 1, (1, 1, 3, 3)),
-            (4, 4, (1, 3, 5, 13)), (5, 2, (1, 1, 5, 5, 17)), (5, 4, (1, 1, 5, 5, 5)),
-            (5, 7, (1, 1, 7, 11, 19)), (5, 11, (1, 1, 5, 1, 1)), (5, 13, (1, 1, 1, 3, 11)))
 #: uniform number fed by Sobol' coordinate c (the first coordinates are the most uniform):
 #: 1 - x, k^2, t, theta, phi_q, the electron energy loss, the depth, then the auxiliary
 #: uniforms cos(theta*), phi*, phi of gamma*, the unused one and the unweighting draw
@@ -524,61 +502,12 @@ _TARGET_REPLICATES = 24
 #: rough ratio of the replicate variance (x points) to the plain variance of f, used only to
 #: choose the replicate size after train() (measured 0.03-0.3 on NA64mu, NA64e, LDMX)
 _QMC_GAIN_GUESS = 0.1
-_U64 = np.uint64
-_DIGIT_POS = np.arange(63, -1, -1, dtype=np.uint64)   # bit position of binary digit i
-
-
-def _replicate_bits(n_points, replicates, lo, hi) -> int:
-    """log2 of the replicate size: about n_points / replicates, clipped to [2**lo, 2**hi]."""
-    n = max(float(n_points) / replicates, 1.0)
-    return int(min(max(math.floor(math.log2(n)), lo), hi))
-
-
-@lru_cache(maxsize=None)
-def _direction_numbers(bits: int) -> np.ndarray:
-    """(dimension, bit) Sobol' direction numbers as 64-bit binary fractions."""
-    v = np.zeros((_SOBOL_DIM, bits), np.uint64)
-    for j in range(bits):
-        v[0, j] = _U64(1) << _U64(63 - j)
-    for d in range(1, _SOBOL_DIM):
-        s, a, m0 = _JOE_KUO[d - 1]
-        m = list(m0)
-        for j in range(s, bits):
-            new = m[j - s] ^ (m[j - s] << s)
-            for i in range(1, s):
-                if (a >> (s - 1 - i)) & 1:
-                    new ^= m[j - i] << i
-            m.append(new)
-        for j in range(bits):
-            v[d, j] = _U64(m[j]) << _U64(63 - j)
-    v.setflags(write=False)
-    return v
 
 
 def _sobol_uniforms(gen, bits: int, y: np.ndarray, rs: np.ndarray) -> None:
-    """Fill y (2**bits, MAP_DIM) and rs (2**bits, N_AUX) with a scrambled Sobol' net.
-
-    Randomisation of Matousek (J. Complexity 14 (1998) 527): a random lower-triangular
-    linear scramble of the binary digits (keeps the (t, m, s)-net property) and a
-    random digital shift, both drawn from ``gen``.  The shift makes every point
-    uniform on the 2**-53 grid of [0, 1)^12, exactly as ``gen.random()``, so the mean
-    over a net is an unbiased estimate of the integral; independent nets give
-    independent estimates.
-    """
-    one = _U64(1)
-    top = np.iinfo(np.uint64).max
-    low = (one << _DIGIT_POS) - one
-    cols = (one << _DIGIT_POS)[None, :] | (gen.integers(0, top, (_SOBOL_DIM, 64), np.uint64, True) & low)
-    v = _direction_numbers(bits)
-    digits = (v[:, :, None] >> _DIGIT_POS[None, None, :]) & one             # (dim, bit, digit)
-    v = np.bitwise_xor.reduce(digits * cols[:, None, :], axis=2)            # scrambled directions
-    x = np.empty((1 << bits, _SOBOL_DIM), np.uint64)
-    x[0] = gen.integers(0, top, _SOBOL_DIM, np.uint64, True)                # digital shift
-    for j in range(bits):
-        h = 1 << j
-        np.bitwise_xor(x[:h], v[:, j], out=x[h:2 * h])
-    u = (x >> _U64(11)).astype(np.float64)
-    u *= 2.0 ** -53
+    """Fill y (2**bits, MAP_DIM) and rs (2**bits, N_AUX) with a scrambled Sobol' net
+    (:func:`mcpgen.generators.sampling.scrambled_sobol`), coordinates in ``_SOBOL_ORDER``."""
+    u = scrambled_sobol(gen, bits, _SOBOL_DIM)
     for c, k in enumerate(_SOBOL_ORDER):
         if k < MAP_DIM:
             y[:, k] = u[:, c]

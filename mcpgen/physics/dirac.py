@@ -4,7 +4,7 @@ Peskin & Schroeder conventions: metric (+,-,-,-), chiral basis
 gamma^0 = [[0,1],[1,0]], gamma^i = [[0,sigma^i],[-sigma^i,0]], spinors
 u(p) = (sqrt(p.sigma) xi, sqrt(p.sigmabar) xi), v(p) = (sqrt(p.sigma) eta,
 -sqrt(p.sigmabar) eta) (P&S eqs. 3.25, 3.53, 3.62).  Scalar Numba kernels on
-tuples, no heap allocation.  Used by :mod:`mcpgen.physics.etl_amplitude`.
+tuples, no heap allocation.  Used by :mod:`mcpgen.physics.lepton_nucleus.etl_amplitude`.
 """
 
 from __future__ import annotations

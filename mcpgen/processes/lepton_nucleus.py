@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import rng as _rng
 from ..constants import CHI_PDGID, LEPTONS, nucleus_mass, nucleus_pdgid
 from ..errors import ConfigError
 from ..framework.process import Column, CrossSection, Option, Particle, Process

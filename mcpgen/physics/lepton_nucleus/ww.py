@@ -28,8 +28,8 @@ import math
 
 import numpy as np
 
-from .._jit import jit
-from ..constants import ALPHA
+from ..._jit import jit
+from ...constants import ALPHA
 
 _A3 = ALPHA**3
 

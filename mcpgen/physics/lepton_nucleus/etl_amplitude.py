@@ -115,12 +115,12 @@ import math
 
 import numpy as np
 
-from .._jit import jit
-from .dirac import (_abs2, _add4, _cdot, _scale4, bilinear, dirac_bar,  # noqa: F401
+from ..._jit import jit
+from ..dirac import (_abs2, _add4, _cdot, _scale4, bilinear, dirac_bar,  # noqa: F401
                     row_slash, slash_col, u_spinor, v_spinor)
-from .formfactors import g2_kernel, tsai_parameters
-from ..constants import ALPHA
-from .etl_kinematics import momentum_transfer_t, onshell_dot
+from ..formfactors import g2_kernel, tsai_parameters
+from ...constants import ALPHA
+from ..kinematics import momentum_transfer_t, onshell_dot
 
 E2 = 4.0 * math.pi * ALPHA  # e^2
 _E6 = E2 * E2 * E2

@@ -34,8 +34,8 @@ import math
 
 import numpy as np
 
-from .._jit import jit
-from ..constants import ALPHA
+from ..._jit import jit
+from ...constants import ALPHA
 from .etl_amplitude import msq_2to3
 
 

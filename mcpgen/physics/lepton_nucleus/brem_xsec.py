@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 
 
-from ..constants import ALPHA, INV_MEV2_TO_PB
-from ..constants import nucleus_mass
-from .formfactors import flux, flux_iww
-from .pair import pair_density
+from ...constants import ALPHA, INV_MEV2_TO_PB
+from ...constants import nucleus_mass
+from ..formfactors import flux, flux_iww
+from ..pair import pair_density
 from .ww import iww_dsigma_dx, ww_dsigma_dx_physical_kernel
 
 
