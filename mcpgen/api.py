@@ -171,17 +171,19 @@ def run(steering, out=None, *, events: int | None = None, seed: int | None = Non
                               f"{', '.join(s.label for s in st.setups)}", key="--setup")
     jobs = jobs_of(st, masses=mass_values, labels=labels)
     for m in mass_values or ():
-        if not any(abs(j.mass - m) <= 1e-6 * m for j in jobs):
+        if not any(j.mass_text == f"{m:.6g}" for j in jobs):
             raise ConfigError(f"mass {m:g} MeV is not in the steering's masses; allowed: "
                               f"{', '.join(f'{x:g}' for x in st.physics.masses)}", key="--mass")
     for job in jobs:
         check_job(st, job)
     lim = st.limits
     s_up = signal_upper_limit(lim.cl, lim.method, lim.background, lim.n_observed)
-    out = Path(out) if out is not None else Path("results") / slug(st.run.name)
     if out is not None and str(out).strip() == "":
         raise ConfigError("empty output folder name; allowed: a folder path", key="--out")
-    identity = run_identity(st, seed=seed, events=events)
+    # absolute: workers of a remote cluster have their own working directory
+    out = (Path(out) if out is not None else Path("results") / slug(st.run.name)).resolve()
+    identity = run_identity(st, seed=st.run.seed if seed is None else seed,
+                            events=st.run.events if events is None else events)
     description = {"steering_file": str(st.path) if st.path else None, "seed": seed,
                    "events": events, "mcpgen_version": __version__}
     with RunFolder(out, identity, description) as folder:
@@ -207,6 +209,11 @@ def run(steering, out=None, *, events: int | None = None, seed: int | None = Non
             if bar is not None:
                 bar.close()
             warm.join()
+        missing = [j for j in todo if folder.finished(j) is None]
+        if missing:
+            raise ConfigError(f"{len(missing)} jobs left no file here (first: {missing[0].filename});"
+                              " workers of a remote scheduler must see this folder at the same "
+                              "path", file=out, key="--scheduler")
         points, files = _summarise(folder, st, s_up, time.perf_counter() - t0,
                                    dict(events=events, seed=seed, workers=workers,
                                         scheduler=scheduler, processes=processes))
@@ -272,17 +279,17 @@ def collect(dirs, out=None, *, cl=None, method=None, background=None, observed=N
     limits.csv and reach.png in ``out`` (default: the first folder).  The limit settings
     default to those of the steering the jobs were made from."""
     from .analysis.limits import signal_upper_limit
-    from .framework.rundir import MANIFEST
+    from .framework.rundir import RunFolder, read_identity
     from .io.root import read_metadata
 
+    if out is not None and str(out).strip() == "":
+        raise ConfigError("empty output folder name; allowed: a folder path", key="--out")
     dirs = [Path(d) for d in dirs]
     if not dirs:
         raise ConfigError("no run folders given", key="DIR")
     metas, identity = {}, None
     for d in dirs:
-        if not (d / MANIFEST).is_file():
-            raise ConfigError(f"not an mcpgen run folder (no {MANIFEST})", file=d)
-        ident = json.loads((d / MANIFEST).read_text())["identity"]
+        ident = read_identity(d)
         if identity is not None and ident != identity:
             raise ConfigError("holds the jobs of another run (other steering, seed or event "
                               "count) than the first folder", file=d)
@@ -303,10 +310,10 @@ def collect(dirs, out=None, *, cl=None, method=None, background=None, observed=N
     background = lim["background"] if background is None else background
     observed = lim["n_observed"] if observed is None else observed
     s_up = signal_upper_limit(cl, method, background, observed)
-    from .framework.rundir import locked
-
     out = Path(out) if out is not None else dirs[0]
-    with locked(out):
+    # the output folder is a run folder of the same study (new, empty, or one of its splits):
+    # a summary never lands beside another run's files
+    with RunFolder(out, identity, {"collected_from": [str(d.resolve()) for d in dirs]}):
         points, _ = write_summary(out, list(metas.values()), s_up,
                                   title=f"{100 * cl:g}% CL, s_up = {s_up:.3g}")
     return points

@@ -158,7 +158,9 @@ def _cmd_run(a) -> int:
 
 def _print_points(points):
     for p in points:
-        lim = "no reach" if p.eps_limit != p.eps_limit else f"eps > {p.eps_limit:.3g} excluded"
+        iv = p.intervals
+        lim = "no reach" if not iv else "excluded: " + ", ".join(
+            f"eps > {lo:.3g}" if hi >= 1.0 else f"{lo:.3g} < eps < {hi:.3g}" for lo, hi in iv)
         print(f"  {p.label:>10s} {p.channel:>10s}  m = {p.m_chi:9.4g} MeV   "
               f"N(eps=1) = {p.n_per_eps2:.4g}   {lim}")
 
@@ -167,7 +169,7 @@ def _cmd_collect(a) -> int:
     from .api import collect
 
     points = collect(a.dirs, a.out)
-    print(f"mcpgen: wrote yields.csv, limits.csv and reach.png to {a.out or a.dirs[0]}")
+    print(f"mcpgen: wrote yields.csv, limits.csv and reach.png to {a.out if a.out is not None else a.dirs[0]}")
     _print_points(points)
     return 0
 
@@ -232,13 +234,12 @@ def main(argv=None) -> int:
         pre = argparse.ArgumentParser(add_help=False)
         pre.add_argument("--process", default="brem")
         process = pre.parse_known_args(argv[1:])[0].process
-    from .errors import ConfigError as _CE
     from .framework.registry import PROCESSES
 
     if process not in PROCESSES:
         try:
             PROCESSES.get(process, key="--process")
-        except _CE as e:
+        except ConfigError as e:
             print(f"mcpgen: error: {e}", file=sys.stderr)
             return 2
     p = _parser(process)

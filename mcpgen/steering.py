@@ -38,6 +38,7 @@ MAX_EVENTS = 10**10
 MAX_TRAIN = 10**7
 MAX_POINTS = 10**9
 MAX_SCAN_POINTS = 1000
+MAX_LABEL = 100               #: set-up labels become file names
 
 RUN = Section("run", (
     Key("name", "str", None, "label for outputs", default_doc="file name stem"),
@@ -74,8 +75,9 @@ PHYSICS = Section("physics", (
     Key("mass_scan", "table", None, f"`points` (2 to {MAX_SCAN_POINTS}) log-spaced masses from "
         "`min` to `max` (number = MeV)", type_doc="table `{min, max, points}`", default_doc=""),
     Key("x_min", "float", None, "generator cut on `(E_chi + E_chibar)/E0` (A' energy for "
-        "darkphoton), `0 < x_min < 1`; must not exceed the detector threshold `x_th`",
-        bounds=dict(gt=0.0, lt=1.0), default_doc="each set-up's detector `x_th`"),
+        "darkphoton), `0 < x_min < 1`; must not exceed the smallest fraction the detector "
+        "accepts (`x_th`, lowered by 5 resolutions)", bounds=dict(gt=0.0, lt=1.0),
+        default_doc="that smallest fraction of each set-up's detector"),
 ))
 
 MASS_SCAN = Section("physics.mass_scan", (
@@ -151,7 +153,13 @@ class Setup:
 
     @property
     def x_th(self) -> float | None:
-        """Detector threshold on the energy fraction (None for modules without one)."""
+        """The card's signal threshold on the energy fraction (None without one)."""
+        return getattr(self.card, "x_th", None)
+
+    @property
+    def accepted_fraction(self) -> float | None:
+        """Smallest energy fraction the detector can accept (its threshold widened by
+        its resolution; None: no bound), the default generator cut."""
         return self.module.generator_threshold()
 
 
@@ -177,10 +185,12 @@ class Steering:
     file: str = "<dict>"         #: the label used in error messages
 
     def x_min(self, setup: Setup) -> float:
-        """Generator cut for ``setup``: ``physics.x_min``, else the detector threshold."""
+        """Generator cut for ``setup``: ``physics.x_min``, else the smallest energy
+        fraction the detector can accept (its threshold, widened by its resolution), else
+        the full kinematic range."""
         if self.physics.x_min is not None:
             return self.physics.x_min
-        th = setup.x_th
+        th = setup.accepted_fraction
         return th if th is not None else 1e-12
 
     def to_dict(self, *, cards: bool = False) -> dict:
@@ -253,11 +263,12 @@ def steering_from_dict(d: dict, *, file="<dict>", base_dir=None, default_name="m
                                   key=f"setup[{i}].source")
             s.module.check(proc, s.source)
     if physics.x_min is not None:
-        ths = [s.x_th for s in setups if s.x_th is not None]
+        ths = [s.accepted_fraction for s in setups if s.accepted_fraction is not None]
         if ths:
             check_range(physics.x_min, file=file, key="physics.x_min", gt=0.0, le=min(ths),
-                        note=" (the smallest detector threshold x_th: a higher generator cut "
-                             "would drop events the detector accepts)")
+                        note=" (the smallest energy fraction a detector accepts, x_th lowered "
+                             "by 5 resolutions: a higher generator cut would drop events the "
+                             "detector accepts)")
     limits = _limits(LIMITS.table(d, file=file), file)
     return Steering(run, physics, setups, limits, file=str(file))
 
@@ -305,6 +316,9 @@ def _physics(t, file) -> PhysicsSettings:
             raise ConfigError(f"max {scan['max']!r} must be above min {scan['min']!r}",
                               file=file, key="physics.mass_scan.max")
         masses = tuple(float(m) for m in np.geomspace(lo, hi, s["points"]))
+    if len(masses) > MAX_SCAN_POINTS:
+        raise ConfigError(f"{len(masses)} masses; allowed: at most {MAX_SCAN_POINTS}", file=file,
+                          key="physics.masses")
     names = [f"{m:.6g}" for m in masses]
     for i, n in enumerate(names):
         if n in names[:i]:
@@ -362,7 +376,11 @@ def _setup(t, i, file, base_dir) -> Setup:
             raise ConfigError(f"detector module {card.module!r} has no threshold x_th to "
                               "override", file=file, key=f"{prefix}.x_th")
         card = card.with_x_th(v["x_th"], f"override in {file}, key {prefix}.x_th")
-    return Setup(label=v["label"] if v["label"] is not None else card.name, source=source,
+    label = v["label"] if v["label"] is not None else card.name
+    if not 0 < len(label) <= MAX_LABEL:
+        raise ConfigError(f"label of {len(label)} characters; allowed: 1 to {MAX_LABEL}",
+                          file=file, key=f"{prefix}.label")
+    return Setup(label=label, source=source,
                  detector=v["detector"], card=card, x_th_override=v["x_th"])
 
 

@@ -687,3 +687,48 @@ def test_run_rejects_bad_restrictions_before_writing(runs, tmp_path):
     with pytest.raises(ConfigError, match="no set-up labelled 'NA64e'; allowed: NA64mu"):
         api.run(runs["steering"], out, setups=["NA64e"], workers=1, progress=False)
     assert not out.exists()
+
+
+def test_resolution_lowers_the_generator_threshold():
+    """With a resolution r the spectrometer accepts x >= 1 - (1 - x_th)/(1 - 5 r) (events
+    5 sigma below the cut can pass); no bound once 5 r >= 1; x_th itself when ideal."""
+    from mcpgen.detectors.spectrometer import Spectrometer, SpectrometerCard
+
+    def threshold(r):
+        return Spectrometer(SpectrometerCard(x_th=0.5, resolution=r)).generator_threshold()
+
+    assert threshold(0.0) == 0.5
+    assert threshold(0.05) == pytest.approx(1.0 - 0.5 / 0.75, rel=1e-15)
+    assert threshold(0.2) is None and threshold(0.15) is None   # 1 - 0.5/0.25 < 0
+
+
+def test_scan_masses_are_selected_by_their_printed_value(tmp_path):
+    """`--mass 15.8489` (the value mcpgen prints and names files with) selects the scan mass
+    10^1.2 = 15.84893... (6 significant digits)."""
+    from mcpgen.api import run
+
+    p = tmp_path / "s.toml"
+    p.write_text(STEERING.replace('masses = [10, "0.1 GeV"]',
+                                  "mass_scan = {min = 10, max = 1000, points = 11}"))
+    res = run(p, tmp_path / "o", masses=["15.8489"], workers=1, progress=False)
+    assert [f.name for f in res.files] == ["NA64mu_brem_m15.8489MeV.root"]
+
+
+def test_collect_refuses_to_write_beside_another_run(tmp_path):
+    from mcpgen.api import collect, run
+
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text(STEERING)
+    b.write_text(STEERING.replace("seed = 7", "seed = 99"))
+    run(a, tmp_path / "a", workers=1, masses=[10.0], progress=False)
+    run(b, tmp_path / "b", workers=1, masses=[10.0], progress=False)
+    before = (tmp_path / "b" / "yields.csv").read_bytes()
+    with pytest.raises(ConfigError, match="another run"):
+        collect([tmp_path / "a"], tmp_path / "b")
+    assert (tmp_path / "b" / "yields.csv").read_bytes() == before
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError):
+        collect([tmp_path / "a"], tmp_path / "foreign")
+    collect([tmp_path / "a"], tmp_path / "new")      # a new folder becomes a run folder
+    assert (tmp_path / "new" / "limits.csv").read_bytes() == (tmp_path / "a" / "limits.csv").read_bytes()

@@ -49,12 +49,25 @@ STEERING_CASES = {
     "5000-character card path": (dict(detector="x" * 5000), "setup[0].detector"),
     "unknown process": (dict(physics='masses = [10]\nprocess = "bremm"'), "physics.process"),
     "seed -1": (dict(run="seed = -1"), "run.seed"),
+    "5000 listed masses": (dict(physics="masses = [" + ", ".join(str(10 + i) for i in range(5000))
+                                + "]"), "physics.masses"),
+    "300-character label": (dict(label="x" * 300), "setup[0].label"),
+    "energy 1e20 TeV": (dict(extra=""), None),
 }
 
 
 @pytest.mark.parametrize("case", list(STEERING_CASES))
 def test_hostile_steering(case, tmp_path, capsys):
     kw, key = STEERING_CASES[case]
+    if key is None:  # cases that change the set-up table itself
+        kw, key = {}, "setup[0].energy"
+        text = _steering(tmp_path).read_text().replace('energy = "160 GeV"', 'energy = "1e20 TeV"')
+        (tmp_path / "s.toml").write_text(text)
+        out = tmp_path / "out"
+        status = main(["run", str(tmp_path / "s.toml"), "--out", str(out), "--quiet"])
+        err = capsys.readouterr().err
+        assert status == 2 and key in err and err.count("\n") == 1 and not out.exists(), err
+        return
     out = tmp_path / "out"
     status = main(["run", str(_steering(tmp_path, **kw)), "--out", str(out), "--quiet"])
     err = capsys.readouterr().err
@@ -87,9 +100,32 @@ def test_deep_toml(tmp_path, capsys):
     assert "nested too deeply" in err and err.count("\n") == 1
 
 
-def test_empty_out(tmp_path, capsys):
-    assert main(["run", str(_steering(tmp_path)), "--out", "", "--quiet"]) == 2
-    assert "--out" in capsys.readouterr().err
+def test_empty_out(tmp_path, capsys, monkeypatch):
+    steering = _steering(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)  # '' must not mean "the current folder"
+    for argv in (["run", str(steering), "--out", "", "--quiet"], ["collect", str(tmp_path), "--out", ""]):
+        assert main(argv) == 2
+        assert "empty output folder name" in capsys.readouterr().err
+    assert list(empty.iterdir()) == []
+
+
+def test_huge_lepton_count(tmp_path, capsys):
+    p = _steering(tmp_path)
+    p.write_text(p.read_text().replace("leptons_on_target = 1e14", "leptons_on_target = 1e308"))
+    assert main(["run", str(p), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "setup[0].leptons_on_target" in capsys.readouterr().err
+
+
+def test_unreachable_scheduler(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("mcpgen.framework.scheduler.SCHEDULER_TIMEOUT", "1s")
+    for address in ("notaurl", "tcp://127.0.0.1:1"):
+        assert main(["run", str(_steering(tmp_path)), "--out", str(tmp_path / "o"), "--quiet",
+                     "--scheduler", address]) == 2
+        err = capsys.readouterr().err
+        assert "--scheduler" in err and err.count("\n") == 1, err
+        assert not (tmp_path / "o").exists()
 
 
 XSEC_CASES = {

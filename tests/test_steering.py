@@ -252,7 +252,7 @@ BAD = [
      "physics.mass_scan.points", "2 <= points <= 1000"),
     ('masses = [10, "1 GeV"]', "mass_scan = {min = 1, max = 2, pionts = 2}",
      "physics.mass_scan.pionts", "did you mean 'points'?"),
-    ("eps = 1.0", "eps = 1.0\nx_min = 0.6", "physics.x_min", "smallest detector threshold x_th"),
+    ("eps = 1.0", "eps = 1.0\nx_min = 0.6", "physics.x_min", "smallest energy fraction a detector accepts"),
     ("eps = 1.0", 'eps = 1.0\nmethod = "eetl"', "physics.method", "did you mean 'etl'"),
     ('energy = "160 GeV"', 'energy = "160 GeX"', "setup[0].energy", "unknown unit 'GeX'"),
     ('energy = "160 GeV"', 'energy = true', "setup[0].energy", "expected a number"),

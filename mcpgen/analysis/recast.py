@@ -359,6 +359,8 @@ def recast(csv_path, target, out_dir, *, masses=None, label=None) -> list:
     rows = [RecastPoint(label, float(m), mcp_limit_from_darkphoton(m, m_A, eps_A))
             for m in m_chi]
 
+    if str(out_dir).strip() == "":
+        raise ConfigError("empty output folder name; allowed: a folder path", key="--out")
     out = Path(out_dir)
     _prepare_out(out)
     _write_atomic(out / "limits.csv", _limits_csv(rows).encode("utf-8"))

@@ -13,7 +13,6 @@ position in the scan, so any split of a scan makes the same events.
 from __future__ import annotations
 
 import hashlib
-import math
 import time
 from dataclasses import dataclass
 
@@ -60,19 +59,17 @@ def jobs_of(steering, *, masses=None, labels=None) -> list:
             continue
         for channel in steering.physics.channels:
             for m in steering.physics.masses:
-                if masses is not None and not any(math.isclose(m, x, rel_tol=1e-6) for x in masses):
+                if masses is not None and f"{m:.6g}" not in {f"{x:.6g}" for x in masses}:
                     continue
                 out.append(Job(i, s.label, channel, float(m)))
     return out
 
 
 def settings_for(steering, setup, channel):
-    """Generator settings of ``channel`` for ``setup`` from the steering file."""
-    from ..processes.lepton_nucleus import LeptonNucleusSettings
+    """Generator settings of ``channel`` for ``setup`` (the process's own hook)."""
+    from ..framework.registry import PROCESSES
 
-    return LeptonNucleusSettings(method=steering.physics.method, x_min=steering.x_min(setup),
-                                 train_events=steering.run.train_events,
-                                 train_iterations=steering.run.train_iterations)
+    return PROCESSES.get(channel).settings(steering, setup)
 
 
 def check_job(steering, job) -> None:

@@ -116,6 +116,11 @@ class Process(ABC):
         :class:`~mcpgen.steering.GeneratorConfig`.  Bad input raises ConfigError."""
 
     @classmethod
+    def settings(cls, steering, setup):
+        """The generator settings of this channel for ``setup`` from the steering file."""
+        return None
+
+    @classmethod
     def mass_limit(cls, source, settings) -> float:
         """Largest producible mass (MeV) for this source and settings (exclusive)."""
         return float("inf")

@@ -102,12 +102,7 @@ class RunFolder:
         manifest = self.path / MANIFEST
         names = [n for n in os.listdir(self.path) if n != LOCK]
         if manifest.exists():
-            try:
-                other = json.loads(manifest.read_text())["identity"]
-            except (OSError, ValueError, KeyError, TypeError):
-                raise ConfigError(f"unreadable {MANIFEST}; remove the folder or choose another "
-                                  "--out", file=self.path) from None
-            if other != self.identity:
+            if read_identity(self.path) != self.identity:
                 raise ConfigError("holds the outputs of another run (other steering, seed or "
                                   "event count); choose another --out or remove the folder",
                                   file=self.path)
@@ -145,6 +140,21 @@ class RunFolder:
         except ConfigError:
             return None
         return meta if meta.get("run_identity") == self.identity else None
+
+
+def read_identity(folder) -> str:
+    """The run identity in ``folder/run.json``; a one-line error if there is none."""
+    folder = Path(folder)
+    try:
+        ident = json.loads((folder / MANIFEST).read_text())["identity"]
+    except FileNotFoundError:
+        raise ConfigError(f"not an mcpgen run folder (no {MANIFEST})", file=folder) from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ConfigError(f"unreadable {MANIFEST}; remove the folder or choose another --out",
+                          file=folder) from None
+    if not isinstance(ident, str):
+        raise ConfigError(f"unreadable {MANIFEST} (no identity)", file=folder)
+    return ident
 
 
 def lock_folder(path: Path) -> int:

@@ -19,21 +19,26 @@ import os
 import warnings
 
 
+#: how long to try reaching a running scheduler
+SCHEDULER_TIMEOUT = "20s"
+
+
 def default_workers(n_jobs: int) -> int:
     return max(1, min(n_jobs, os.cpu_count() or 1))
 
 
 @contextlib.contextmanager
 def _client(workers, address, processes=False):
-    try:
-        from distributed import Client
-    except ImportError:  # pragma: no cover - distributed is a dependency
-        from ..errors import ConfigError
+    from distributed import Client
 
-        raise ConfigError("parallel runs need dask.distributed: pip install 'distributed'",
-                          key="--workers") from None
+    from ..errors import ConfigError
+
     if address:
-        client = Client(address, timeout="20s")
+        try:
+            client = Client(address, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, ValueError, TypeError) as e:
+            raise ConfigError(f"cannot reach a dask scheduler at {address!r}: "
+                              f"{' '.join(str(e).split())[:200]}", key="--scheduler") from None
         try:
             yield client
         finally:

@@ -65,6 +65,12 @@ class BremProcess(Process):
         return cls(source, mass, settings, seed)
 
     @classmethod
+    def settings(cls, steering, setup):
+        return LeptonNucleusSettings(method=steering.physics.method, x_min=steering.x_min(setup),
+                                     train_events=steering.run.train_events,
+                                     train_iterations=steering.run.train_iterations)
+
+    @classmethod
     def mass_limit(cls, source, settings) -> float:
         """2 m_chi < E0 - m_l (pair), m_V < E0 - m_l (vector)."""
         free = source.energy - LEPTONS[source.beam][1]

@@ -8,7 +8,8 @@ per nucleus in pb, averaged over the production depth, so
 and the exposure is LOT x n_T x L in pb^-1.  Where along the target the lepton
 interacts and with which energy (the Tsai degradation of electrons, the mean
 dE/dx of muons) is the source's part of the sampling; its kernels live in
-:mod:`mcpgen.physics.beam_degradation` and are selected by :meth:`sampling_code`.
+:mod:`mcpgen.physics.beam_degradation` (selected from ``electron_length`` and
+``muon_energy_loss``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from ..framework.source import Source
 from .materials import Material, get_material
 
 ELECTRON_LENGTHS = ("tsai", "x0")
+MAX_ENERGY = 1e9          #: MeV (1e6 GeV): the kinematics stay in double precision
+MAX_LOT = 1e30            #: keeps the exposure a finite double
 
 #: steering keys of the source: (key, type, default, meaning) for the README table
 KEY_DOCS = (
@@ -69,11 +72,15 @@ class LeptonBeamSource(Source):
         except ValueError as exc:
             raise ConfigError(str(exc), file=file, key=f"{prefix}.target") from None
         energy = get_quantity(t, "energy", "energy", default_unit="GeV", **kw)
-        if not energy > LEPTONS[beam][1]:
-            raise ConfigError(f"value {t['energy']!r} out of range; allowed: energy above the "
-                              f"{beam} mass {LEPTONS[beam][1]:g} MeV", file=file,
+        if not LEPTONS[beam][1] < energy <= MAX_ENERGY:
+            raise ConfigError(f"value {t['energy']!r} out of range; allowed: the {beam} mass "
+                              f"{LEPTONS[beam][1]:g} MeV < energy <= 1e6 GeV", file=file,
                               key=f"{prefix}.energy")
         lot = get_quantity(t, "leptons_on_target", "number", default_unit="", **kw)
+        if not lot <= MAX_LOT:
+            raise ConfigError(f"value {t['leptons_on_target']!r} out of range; allowed: 0 < "
+                              f"leptons_on_target <= {MAX_LOT:.0e}", file=file,
+                              key=f"{prefix}.leptons_on_target")
         thickness = get_quantity(t, "thickness", "length", default_unit="cm", material=material,
                                  **kw)
         muon_loss = get_bool(t, "muon_energy_loss", default=False, **kw)
