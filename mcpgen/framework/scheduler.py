@@ -23,6 +23,29 @@ import warnings
 SCHEDULER_TIMEOUT = "20s"
 
 
+def _probe(address):
+    """One-line error, at once, for a malformed or refused ``tcp://host:port`` address
+    (dask itself retries until its timeout)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from ..errors import ConfigError
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if parts.scheme != "tcp" or not host or not port:
+        raise ConfigError(f"malformed scheduler address {address!r}; allowed: tcp://HOST:PORT",
+                          key="--scheduler")
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as e:
+        raise ConfigError(f"cannot reach a dask scheduler at {address!r}: {e.strerror or e}",
+                          key="--scheduler") from None
+
+
 def default_workers(n_jobs: int) -> int:
     return max(1, min(n_jobs, os.cpu_count() or 1))
 
@@ -34,6 +57,7 @@ def _client(workers, address, processes=False):
     from ..errors import ConfigError
 
     if address:
+        _probe(address)
         try:
             client = Client(address, timeout=SCHEDULER_TIMEOUT)
         except (OSError, ValueError, TypeError) as e:
