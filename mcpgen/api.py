@@ -209,14 +209,20 @@ def run(steering, out=None, *, events: int | None = None, seed: int | None = Non
             if bar is not None:
                 bar.close()
             warm.join()
-        missing = [j for j in todo if folder.finished(j) is None]
+        from .framework.jobs import jobs_of
+
+        finished = {j: folder.finished(j) for j in jobs_of(st)}   # every split of the study
+        missing = [j for j in todo if finished[j] is None]
         if missing:
             raise ConfigError(f"{len(missing)} jobs left no file here (first: {missing[0].filename});"
                               " workers of a remote scheduler must see this folder at the same "
                               "path", file=out, key="--scheduler")
-        points, files = _summarise(folder, st, s_up, time.perf_counter() - t0,
+        metas = [m for m in finished.values() if m is not None]
+        points, files = write_summary(
+            out, metas, s_up, title=f"{st.run.name}: {100 * st.limits.cl:g}% CL, s_up = {s_up:.3g}",
+            provenance=_provenance(st, metas, s_up, time.perf_counter() - t0,
                                    dict(events=events, seed=seed, workers=workers,
-                                        scheduler=scheduler, processes=processes))
+                                        scheduler=scheduler, processes=processes)))
     return RunResult(out=out, files=files, yields=points, seconds=time.perf_counter() - t0,
                      reused=len(jobs) - len(todo))
 
@@ -232,17 +238,6 @@ def _warm_up(st, jobs):
                                      0).warm_up()
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
-
-
-def _summarise(folder, st, s_up, seconds, overrides):
-    """yields.csv, limits.csv, reach.png and provenance.json from every finished job of the
-    run in ``folder`` (this invocation's and earlier splits')."""
-    from .framework.jobs import jobs_of
-
-    metas = [m for m in (folder.finished(j) for j in jobs_of(st)) if m is not None]
-    return write_summary(folder.path, metas, s_up, title=f"{st.run.name}: "
-                         f"{100 * st.limits.cl:g}% CL, s_up = {s_up:.3g}",
-                         provenance=_provenance(st, metas, s_up, seconds, overrides))
 
 
 def write_summary(out, metas, s_up, *, title="", provenance=None):
