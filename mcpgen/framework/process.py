@@ -107,7 +107,10 @@ class Process(ABC):
     def xsec(cls, *, eps, seed, precision, max_points, **options) -> dict:
         """Total cross section for the process's own ``options`` (``mcpgen xsec``); a dict
         with ``sigma_pb``/``sigma_err_pb`` (or the process's weight unit) at ``eps``."""
-        raise NotImplementedError(f"process {cls.name!r} has no stand-alone cross section")
+        from ..errors import ConfigError
+
+        raise ConfigError(f"process {cls.name!r} has no stand-alone cross section; use "
+                          "`mcpgen run` with a steering file", key="--process")
 
     @classmethod
     @abstractmethod
