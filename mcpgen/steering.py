@@ -49,15 +49,16 @@ RUN = Section("run", (
         f"fixed before generation so weights are final when streamed; <= {MAX_EVENTS:.0e}",
         bounds=dict(gt=0, le=MAX_EVENTS), type_doc="integer > 0"),
     Key("unweighted", "bool", False, "unweighted (`true`) or weighted (`false`) events"),
-    Key("train_events", "int", 8192, f"quasi-Monte Carlo points per VEGAS training iteration, "
-        f"<= {MAX_TRAIN:.0e}", bounds=dict(gt=0, le=MAX_TRAIN), type_doc="integer > 0"),
+    Key("train_events", "int", 8192, f"quasi-Monte Carlo points per VEGAS training iteration "
+        f"(whole replicates of 1024, at least 2048), <= {MAX_TRAIN:.0e}", bounds=dict(gt=0, le=MAX_TRAIN), type_doc="integer > 0"),
     Key("train_iterations", "int", 12, "most VEGAS training iterations, 1 to 100 (training "
         "stops after 4 once one more iteration would save fewer integration points than it "
         "costs)", bounds=dict(ge=1, le=100), type_doc="integer >= 1"),
     Key("precision", "float", 1e-3, "target relative MC error of each cross section; the "
         "integration stops when it is reached", bounds=dict(gt=0.0, lt=1.0)),
-    Key("integrate_events", "int", 10_000_000, f"most points spent on one cross section, "
-        f"<= {MAX_POINTS:.0e}", bounds=dict(gt=1, le=MAX_POINTS), type_doc="integer > 1"),
+    Key("integrate_events", "int", 10_000_000, f"most points spent on one cross section "
+        f"(in whole replicates of 2^6 to 2^13 points, at least two), <= {MAX_POINTS:.0e}; the metadata "
+        "records the error reached", bounds=dict(gt=1, le=MAX_POINTS), type_doc="integer > 1"),
 ))
 
 PHYSICS = Section("physics", (
