@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import uproot
 
+from _framework_cases import NA64MU_SETUP
 from mcpgen.cli import main
 
 TINY = """
@@ -30,13 +31,7 @@ masses = [20, "0.2 GeV"]
 
 [[setup]]
 label = "NA64mu"
-beam = "mu-"
-energy = "160 GeV"
-leptons_on_target = 1e14
-target = "Pb"
-thickness = "22.5 cm"
-detector = "na64mu"
-
+""" + NA64MU_SETUP + """
 [limits]
 cl = 0.95
 """

@@ -3,6 +3,7 @@ key, exit status 2, no traceback, and writes nothing."""
 
 import pytest
 
+from _framework_cases import NA64MU_SETUP
 from mcpgen.cli import main
 
 BASE = """
@@ -160,13 +161,7 @@ precision = 0.02
 [physics]
 masses = [10, 20, 40, 80]
 [[setup]]
-beam = "mu-"
-energy = "160 GeV"
-leptons_on_target = 1e14
-target = "Pb"
-thickness = "22.5 cm"
-detector = "na64mu"
-"""
+""" + NA64MU_SETUP
 
 
 def _cli(args, **kw):

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mcpgen import rng as _rng
 from mcpgen.bench_setup import _plain_integrate
 from mcpgen.generators import brem as B
 from mcpgen.generators import sampling as S

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 import uproot
+from _framework_cases import NA64MU_SETUP
 
 STEERING = """
 [run]
@@ -20,12 +21,7 @@ precision = 0.02
 [physics]
 masses = [10, 100]
 [[setup]]
-beam = "mu-"
-energy = "160 GeV"
-leptons_on_target = 1e14
-target = "Pb"
-thickness = "22.5 cm"
-detector = "na64mu"
+""" + NA64MU_SETUP + """\
 [[setup]]
 label = "LDMX"
 beam = "e-"
