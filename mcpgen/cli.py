@@ -6,6 +6,7 @@
   mcpgen xsec --process brem|darkphoton --beam mu- --energy 160 --target Pb --mass 100 [--xmin 0.5]
               [--method etl|ww|iww] [--eps 1e-4] [--precision 1e-3] [--json]
   mcpgen recast --darkphoton-limit LIMIT.csv STEERING_OR_CARD [--out DIR] [--masses M1,M2,...]
+  mcpgen br --meson NAME --mass M [--eps E] [--json]
   mcpgen list
   mcpgen bench [--events N]
 
@@ -102,6 +103,18 @@ def _parser(xsec_process: str = "brem") -> argparse.ArgumentParser:
     rc.add_argument("--masses", help="comma-separated m_chi values (MeV unless a unit is given)")
     rc.add_argument("--label", help="label of the curve")
 
+    br = sub.add_parser("br", help="branching fraction of a meson to chi pairs",
+                        formatter_class=fmt,
+                        description="BR(V -> chi chibar) or BR(P -> gamma chi chibar) with the PDG "
+                                    "inputs (pdg package, offline); for vector mesons also the BR "
+                                    "averaged over the line shape.", epilog=UNITS_HELP)
+    br.add_argument("--meson", required=True, help="pi0, eta, eta'(958), rho(770)0, omega(782), "
+                    "phi(1020), J/psi(1S), psi(2S), Upsilon(1S|2S|3S), or an alias: rho0, rho, "
+                    "omega, phi, J/psi, jpsi, eta', etap, psi2s, upsilon1s, ...")
+    br.add_argument("--mass", required=True, help="m_chi (MeV unless a unit is given)")
+    br.add_argument("--eps", default="1", help="millicharge eps")
+    br.add_argument("--json", action="store_true", help="print JSON (key br)")
+
     sub.add_parser("list", help="processes, sources, detector modules, cards and materials")
 
     b = sub.add_parser("bench", help="measure generation speed, ROOT writing and peak memory",
@@ -141,6 +154,27 @@ def _cmd_xsec(a) -> int:
     else:
         print(" ".join(f"{k} = {v}" for k, v in res.items() if k not in ("sigma_pb", "sigma_err_pb")))
         print(f"sigma = {res['sigma_pb']:.6g} +- {res['sigma_err_pb']:.2g} pb")
+    return 0
+
+
+def _cmd_br(a) -> int:
+    from .errors import ConfigError
+    from .physics.mesons import report
+    from .units import parse_quantity
+
+    mass = parse_quantity(a.mass, "mass", default_unit="MeV", key="--mass")
+    eps = _float(a.eps, "--eps")
+    if not (eps == eps and 0 < abs(eps) <= 1e3):
+        raise ConfigError(f"value {a.eps!r} out of range; allowed: 0 < |eps| <= 1000", key="--eps")
+    res = report(a.meson, mass, eps)
+    if a.json:
+        print(json.dumps(res))
+    else:
+        print(f"BR({res['decay']}) = {res['br']:.6g} at m_chi = {mass:g} MeV, eps = {eps:g}")
+        if "br_line_shape" in res:
+            print(f"  averaged over the line shape: {res['br_line_shape']:.6g}")
+        print("  " + " ".join(f"{k} = {v}" for k, v in res.items()
+                              if k not in ("br", "br_line_shape", "decay", "mass_MeV", "eps")))
     return 0
 
 
@@ -246,7 +280,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     try:
         return {"xsec": _cmd_xsec, "run": _cmd_run, "recast": _cmd_recast, "collect": _cmd_collect,
-                "list": _cmd_list, "bench": _cmd_bench}[a.command](a)
+                "list": _cmd_list, "bench": _cmd_bench, "br": _cmd_br}[a.command](a)
     except ConfigError as e:
         print(f"mcpgen: error: {e}", file=sys.stderr)
         return 2

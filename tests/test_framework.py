@@ -53,7 +53,8 @@ def test_registry_lookups():
     assert PROCESSES.get("darkphoton") is DarkPhotonProcess
     assert SOURCES.get("lepton-beam") is LeptonBeamSource
     assert DETECTORS.get("spectrometer") is Spectrometer
-    assert PROCESSES.names() == ("brem", "darkphoton")
+    assert PROCESSES.names()[:2] == ("brem", "darkphoton")
+    assert {"pi0", "eta", "etaprime", "rho", "omega", "phi", "jpsi"} <= set(PROCESSES.names())
     assert "brem" in PROCESSES and "brems" not in PROCESSES
     assert issubclass(BremProcess, Process) and issubclass(LeptonBeamSource, Source)
     assert issubclass(Spectrometer, DetectorModule)
@@ -216,7 +217,7 @@ def test_exposure_is_lot_nT_L_in_inverse_pb(target):
     hand = lot * n_T * length_cm * 1e-36                # 1 pb = 1e-36 cm^2
     assert src.exposure == pytest.approx(hand, rel=1e-12)
     meta = src.metadata()
-    assert meta["exposure_per_pb"] == src.exposure and meta["source"] == "lepton-beam"
+    assert meta["exposure"] == src.exposure and meta["source"] == "lepton-beam"
     assert meta["n_target_per_mm3"] * 1e3 == pytest.approx(n_T, rel=1e-12)
     assert set(PDG) == set(MATERIALS)
 
@@ -280,8 +281,8 @@ def test_spectrometer_through_the_module_interface(brem):
 
 # ----------------------------------------------------------------------------- efficiency
 def point(model, sums_S, *, exposure=1.0, eps_ref=1.0, s_up=2.3, table=()):
-    return YieldPoint(label="T", m_chi=1.0, eps_ref=eps_ref, sigma_sel_pb=sums_S,
-                      sigma_sel_err_pb=0.0, exposure_per_pb=exposure, s_up=s_up,
+    return YieldPoint(label="T", m_chi=1.0, eps_ref=eps_ref, sigma_sel=sums_S,
+                      sigma_sel_err=0.0, exposure=exposure, s_up=s_up,
                       efficiency_model=model.to_dict(), table=tuple(table))
 
 
@@ -365,7 +366,7 @@ def one_event_table_point(model, eff, exposure):
     sums = acc.to_dict()
     assert sums["table_sum_w_eff"] == list(eff)
     meta = {"mass_MeV": 1.0, "eps": 1.0, "label": "T", "channel": "brem", "eps_power": 2,
-            "exposure_per_pb": exposure}
+            "exposure": exposure}
     return point_from_metadata(meta, s_up=2.3, sums=sums)
 
 

@@ -73,10 +73,10 @@ def test_run_outputs(runs):
         # the yield sums made inside the job are those recomputed from the file
         (p,) = yields_from_files([out / job.filename], s_up=res.yields[0].s_up)
         stored = point_from_metadata(meta, s_up=res.yields[0].s_up)
-        assert stored.sigma_sel_pb == pytest.approx(p.sigma_sel_pb, rel=1e-12)
-        assert stored.sigma_sel_err_pb == pytest.approx(p.sigma_sel_err_pb, rel=1e-12)
+        assert stored.sigma_sel == pytest.approx(p.sigma_sel, rel=1e-12)
+        assert stored.sigma_sel_err == pytest.approx(p.sigma_sel_err, rel=1e-12)
         assert meta["yield_sums"]["n_pass"] == int(batch.det_pass.sum()) > 0
-        assert meta["exposure_per_pb"] == st.setups[0].source.exposure
+        assert meta["exposure"] == st.setups[0].source.exposure
         assert meta["run_identity"] == json.loads((out / MANIFEST).read_text())["identity"]
     assert [(p.label, p.channel, p.m_chi) for p in res.yields] == [("NA64mu", "brem", 10.0),
                                                                    ("NA64mu", "brem", 100.0)]

@@ -82,11 +82,11 @@ def test_hand_calculation_lead():
     hand = 1e14 * PB_N_PER_CM3 * 22.5 * 1e-36
     assert hand == pytest.approx(74.22, abs=0.01)
     assert p.n_per_eps2 == pytest.approx(hand, rel=1e-12)
-    assert p.sigma_sel_pb == pytest.approx(1.0)
-    assert p.sigma_sel_err_pb == pytest.approx(math.sqrt(4 * 0.25**2))
+    assert p.sigma_sel == pytest.approx(1.0)
+    assert p.sigma_sel_err == pytest.approx(math.sqrt(4 * 0.25**2))
     # the exposure LOT n_T L_T (pb^-1) is what the source stores with the events
     meta = source().metadata()
-    assert p.exposure_per_pb == meta["exposure_per_pb"] == pytest.approx(hand, rel=1e-12)
+    assert p.exposure == meta["exposure"] == pytest.approx(hand, rel=1e-12)
     assert meta["target_length_mm"] == pytest.approx(225.0)
     assert meta["n_target_per_mm3"] * 1e3 == pytest.approx(PB_N_PER_CM3, rel=1e-12)
     assert meta["leptons_on_target"] == 1e14
@@ -121,7 +121,7 @@ def test_no_reach_gives_nan_without_warnings():
     assert math.isnan(p.eps_limit) and p.intervals == ()
     # nothing passes the detector
     q = pb_yield(make_batch([1.0, 2.0], det_pass=[False, False]))
-    assert q.sigma_sel_pb == 0.0 and q.n_per_eps2 == 0.0 and math.isnan(q.eps_limit)
+    assert q.sigma_sel == 0.0 and q.n_per_eps2 == 0.0 and math.isnan(q.eps_limit)
     # empty file
     assert math.isnan(pb_yield(make_batch([])).eps_limit)
     # exactly at the edge: eps_limit = 1
@@ -133,8 +133,8 @@ def test_detector_efficiency_and_failing_events():
     batch = make_batch([1.0, 1.0, 1.0, 1.0], det_pass=[True, False, True, True],
                        det_eff=[0.5, 1.0, 1.0, 0.25])
     p = pb_yield(batch)
-    assert p.sigma_sel_pb == pytest.approx(0.5 + 1.0 + 0.25)
-    assert p.sigma_sel_err_pb == pytest.approx(math.sqrt(0.25 + 1.0 + 0.0625))
+    assert p.sigma_sel == pytest.approx(0.5 + 1.0 + 0.25)
+    assert p.sigma_sel_err == pytest.approx(math.sqrt(0.25 + 1.0 + 0.0625))
     full = pb_yield(make_batch([1.0] * 4))
     assert p.n_per_eps2 / full.n_per_eps2 == pytest.approx(1.75 / 4.0)
     # the accumulator also keeps the total cross section and the passing count
@@ -220,7 +220,7 @@ def test_yields_from_files_uses_metadata(tmp_path):
     # overrides
     exposure = 1e16 * n_T * 10 * mm * picobarn
     over = yields_from_files([a], s_up=2.3, exposure=exposure, label="override")
-    assert over[0].exposure_per_pb == exposure and over[0].label == "override"
+    assert over[0].exposure == exposure and over[0].label == "override"
     assert over[0].n_per_eps2 == pytest.approx(expect * (1e16 / 2e16) * (10 / 35.6), rel=1e-12)
 
 
@@ -229,11 +229,11 @@ def test_yields_from_files_missing_key(tmp_path):
     from mcpgen.io.root import write_events
 
     meta = _meta()
-    del meta["exposure_per_pb"]
+    del meta["exposure"]
     path = write_events(tmp_path / "x.root", make_batch([1.0]), meta)
-    with pytest.raises(ConfigError, match="exposure_per_pb") as err:
+    with pytest.raises(ConfigError, match="exposure") as err:
         yields_from_files([path], s_up=2.3)
-    assert err.value.key == "exposure_per_pb" and "x.root" in str(err.value)
+    assert err.value.key == "exposure" and "x.root" in str(err.value)
     # the override makes the key unnecessary
     assert len(yields_from_files([path], s_up=2.3, exposure=1.0)) == 1
 
@@ -255,7 +255,7 @@ def test_yields_from_real_root_file(tmp_path):
     batch = make_batch([2e-7, 3e-7, 5e-7], det_pass=[True, True, False], det_eff=[1.0, 0.5, 1.0])
     path = write_events(tmp_path / "run.root", batch, _meta())
     (p,) = yields_from_files([path], s_up=3.0)
-    assert p.sigma_sel_pb == pytest.approx(2e-7 + 1.5e-7, rel=1e-12)
+    assert p.sigma_sel == pytest.approx(2e-7 + 1.5e-7, rel=1e-12)
     direct = point_from_metadata(_meta(), s_up=3.0, sums=sums_of(batch))
     assert p == direct
 
@@ -292,18 +292,18 @@ def test_yields_csv_round_trip(tmp_path):
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["label", "channel", "m_chi_MeV", "eps_ref", "eps_power",
-                             "efficiency_model", "sigma_sel_pb", "sigma_sel_err_pb",
-                             "exposure_per_pb", "n_per_eps2", "s_up", "eps_limit"]
+                             "efficiency_model", "sigma_sel", "sigma_sel_err",
+                             "weight_unit", "exposure", "n_per_eps2", "s_up", "eps_limit"]
     assert tuple(rows[0]) == YIELDS_COLUMNS
     # rows are grouped by label (first appearance) and sorted by mass, like limits.csv
     assert len(rows) == 3
     for row, p in zip(rows, [a, b, c]):
         assert row["label"] == p.label and row["channel"] == p.channel
-        assert row["efficiency_model"] == "constant"
+        assert row["efficiency_model"] == "constant" and row["weight_unit"] == "pb"
         for col, value in [("m_chi_MeV", p.m_chi), ("eps_ref", p.eps_ref),
-                           ("eps_power", p.eps_power), ("sigma_sel_pb", p.sigma_sel_pb),
-                           ("sigma_sel_err_pb", p.sigma_sel_err_pb),
-                           ("exposure_per_pb", p.exposure_per_pb),
+                           ("eps_power", p.eps_power), ("sigma_sel", p.sigma_sel),
+                           ("sigma_sel_err", p.sigma_sel_err),
+                           ("exposure", p.exposure),
                            ("n_per_eps2", p.n_per_eps2), ("s_up", p.s_up)]:
             assert float(row[col]) == value, col  # repr: exact round trip
         if math.isnan(p.eps_limit):

@@ -6,7 +6,8 @@ For one (set-up, channel, mass) the expected count at charge eps is
 
 summed over the events that pass the detector (seed 001 eq. 12, seed 002 eq. 4
 for a lepton beam, where exposure = LOT x n_T x L_T in pb^-1 and the weights are
-cross sections per nucleus in pb).  ``p`` is the process's eps power (2: the
+cross sections per nucleus in pb; for tabulated meson spectra the exposure is the
+number of protons on target and the weights are decays per POT).  ``p`` is the process's eps power (2: the
 production amplitude is linear in eps; the O(eps^4) trident terms and the O(eps^3)
 interference are neglected, seed 001 footnote 4) and eff_i(eps) follows the
 detector's efficiency model (:mod:`mcpgen.framework.detector`): constant, a power
@@ -47,38 +48,42 @@ SUM_CHANNEL = "sum"
 class YieldPoint:
     """Expected signal and eps limit for one set-up, channel (or their sum) and mass.
 
-    ``exposure_per_pb`` x ``sigma_sel_pb`` is the count at eps_ref; ``parts`` holds
-    the channel points of a sum.
+    ``exposure`` x ``sigma_sel`` is the count at eps_ref; ``parts`` holds
+    the channel points of a sum.  ``sigma_sel`` is in the weight unit of the process
+    (``weight_unit``: "pb" for cross sections per nucleus, "per POT" for meson decays per
+    proton on target) and ``exposure`` in its inverse.
     """
 
     label: str                 #: set-up name, e.g. "NA64mu"
     m_chi: float               #: mass, MeV
     eps_ref: float             #: reference eps at which the weights were generated
-    sigma_sel_pb: float        #: selected cross section at eps_ref, pb (sum w eff)
-    sigma_sel_err_pb: float    #: its MC error, sqrt(sum (w eff)^2), pb
-    exposure_per_pb: float     #: expected count per pb of selected cross section
+    sigma_sel: float           #: selected weight sum at eps_ref, sum w eff (weight_unit)
+    sigma_sel_err: float       #: its MC error, sqrt(sum (w eff)^2) (weight_unit)
+    exposure: float            #: expected count per unit of selected weight
     s_up: float                #: upper limit on the signal count used for the limits
     channel: str = "brem"
     eps_power: float = 2.0
     efficiency_model: dict = field(default_factory=lambda: {"kind": "constant", "power": 0.0,
                                                             "grid": []})
-    table: tuple = ()          #: S(eps) on the efficiency grid (kind "table"), pb
+    table: tuple = ()          #: S(eps) on the efficiency grid (kind "table"), weight_unit
     parts: tuple = ()          #: channel points of a sum
+    weight_unit: str = "pb"
 
     def selected(self, eps) -> float:
-        """S(eps) in pb: the selected cross section at eps_ref, with the efficiency model."""
+        """S(eps) in the weight unit: the selected weight sum at eps_ref, with the
+        efficiency model."""
         m = self.efficiency_model
         if m["kind"] == "constant":
-            return self.sigma_sel_pb
+            return self.sigma_sel
         if m["kind"] == "power":
-            return self.sigma_sel_pb * (eps / self.eps_ref) ** float(m["power"])
+            return self.sigma_sel * (eps / self.eps_ref) ** float(m["power"])
         return float(np.interp(math.log(eps), np.log(m["grid"]), self.table))
 
     def n_expected(self, eps: float) -> float:
         """Expected selected events at charge eps."""
         if self.parts:
             return sum(p.n_expected(eps) for p in self.parts)
-        return self.exposure_per_pb * (eps / self.eps_ref) ** self.eps_power * self.selected(eps)
+        return self.exposure * (eps / self.eps_ref) ** self.eps_power * self.selected(eps)
 
     @property
     def n_per_eps2(self) -> float:
@@ -189,22 +194,23 @@ def point_from_metadata(meta: dict, *, s_up: float, exposure=None, label=None, s
     if sums is None:
         raise ConfigError("run metadata has no 'yield_sums'; use yields_from_files", **where)
     if exposure is None:
-        if "exposure_per_pb" not in meta:
-            raise ConfigError("run metadata has no 'exposure_per_pb'; pass exposure= to "
-                              "recompute the yield", key="exposure_per_pb", **where)
-        exposure = float(meta["exposure_per_pb"])
+        key = "exposure" if "exposure" in meta else "exposure_per_pb"   # files before 0.2
+        if key not in meta:
+            raise ConfigError("run metadata has no 'exposure'; pass exposure= to "
+                              "recompute the yield", key="exposure", **where)
+        exposure = float(meta[key])
     model = sums.get("efficiency_model", {"kind": "constant", "power": 0.0, "grid": []})
     mass = meta.get("mass_MeV", meta.get("m_chi_MeV"))
     return YieldPoint(
         label=str(label if label is not None else meta.get("label") or
                   (Path(path).stem if path else "")),
         m_chi=float(mass), eps_ref=eps_ref,
-        sigma_sel_pb=float(sums["sum_w_eff"]),
-        sigma_sel_err_pb=math.sqrt(float(sums["sum_w2_eff2"])),
-        exposure_per_pb=float(exposure), s_up=float(s_up),
+        sigma_sel=float(sums["sum_w_eff"]),
+        sigma_sel_err=math.sqrt(float(sums["sum_w2_eff2"])),
+        exposure=float(exposure), s_up=float(s_up),
         channel=str(meta.get("channel", meta.get("process", "brem"))),
         eps_power=float(meta.get("eps_power", 2)), efficiency_model=model,
-        table=tuple(sums.get("table_sum_w_eff", ())))
+        table=tuple(sums.get("table_sum_w_eff", ())), weight_unit=str(meta.get("weight_unit", "pb")))
 
 
 def channel_sums(points) -> list:
@@ -218,7 +224,7 @@ def channel_sums(points) -> list:
             first = ps[0]
             out.append(YieldPoint(
                 label=label, m_chi=first.m_chi, eps_ref=first.eps_ref,
-                sigma_sel_pb=math.nan, sigma_sel_err_pb=math.nan, exposure_per_pb=math.nan,
+                sigma_sel=math.nan, sigma_sel_err=math.nan, exposure=math.nan,
                 s_up=first.s_up, channel=SUM_CHANNEL, parts=tuple(ps)))
     return out
 
@@ -228,8 +234,8 @@ def yields_from_files(paths, *, s_up: float, exposure: float | None = None,
     """Yields and eps limits recomputed from event files alone (any process family).
 
     Reads only ``weight``, ``det_pass``, ``det_eff`` (and ``det_eff_table`` for a
-    table efficiency model) and the metadata.  The exposure (pb^-1) comes from
-    the metadata key ``exposure_per_pb`` unless given.  Points come back in the
+    table efficiency model) and the metadata.  The exposure (inverse weight unit)
+    comes from the metadata key ``exposure`` unless given.  Points come back in the
     order of ``paths``.
     """
     from ..io.root import read_branches, read_metadata
@@ -296,7 +302,7 @@ def _write_csv(path, header, rows):
 
 
 YIELDS_COLUMNS = ("label", "channel", "m_chi_MeV", "eps_ref", "eps_power", "efficiency_model",
-                  "sigma_sel_pb", "sigma_sel_err_pb", "exposure_per_pb", "n_per_eps2", "s_up",
+                  "sigma_sel", "sigma_sel_err", "weight_unit", "exposure", "n_per_eps2", "s_up",
                   "eps_limit")
 LIMITS_COLUMNS = ("label", "channel", "m_chi_MeV", "eps_limit", "eps_low", "eps_high", "s_up")
 
@@ -312,13 +318,15 @@ def _order(points):
 def write_yields_csv(points, path) -> None:
     """One row per set-up, channel (and channel sum) and mass, atomically.
 
-    Columns (units in the names): label, channel, m_chi_MeV, eps_ref, eps_power,
-    efficiency_model, sigma_sel_pb, sigma_sel_err_pb, exposure_per_pb, n_per_eps2
+    Columns: label, channel, m_chi_MeV, eps_ref, eps_power, efficiency_model, sigma_sel
+    and sigma_sel_err (sum w eff and its error in weight_unit: "pb" for cross sections,
+    "per POT" for meson decays), weight_unit, exposure (its inverse), n_per_eps2
     (events at eps = 1), s_up, eps_limit (blank where there is no reach).
     """
     rows = [[p.label, p.channel, _fmt(p.m_chi), _fmt(p.eps_ref), _fmt(float(p.eps_power)),
-             "sum" if p.parts else p.efficiency_model["kind"], _fmt(p.sigma_sel_pb),
-             _fmt(p.sigma_sel_err_pb), _fmt(p.exposure_per_pb), _fmt(p.n_per_eps2),
+             "sum" if p.parts else p.efficiency_model["kind"], _fmt(p.sigma_sel),
+             _fmt(p.sigma_sel_err), "" if p.parts else p.weight_unit, _fmt(p.exposure),
+             _fmt(p.n_per_eps2),
              _fmt(p.s_up), _fmt(p.eps_limit)] for p in _order(points)]
     _write_csv(path, YIELDS_COLUMNS, rows)
 

@@ -41,11 +41,16 @@ class Registry:
 PROCESSES = Registry("process", {
     "brem": "mcpgen.processes.lepton_nucleus:BremProcess",
     "darkphoton": "mcpgen.processes.lepton_nucleus:DarkPhotonProcess",
+    **{name: f"mcpgen.processes.meson_decay:{attr}" for name, attr in (
+        ("pi0", "PI0"), ("eta", "ETA"), ("etaprime", "ETAPRIME"), ("rho", "RHO"),
+        ("omega", "OMEGA"), ("phi", "PHI"), ("jpsi", "JPSI"), ("psi2s", "PSI2S"),
+        ("upsilon1s", "UPSILON1S"), ("upsilon2s", "UPSILON2S"), ("upsilon3s", "UPSILON3S"))},
 })
 
 #: parent sources: name -> Source subclass
 SOURCES = Registry("source", {
     "lepton-beam": "mcpgen.sources.lepton_beam:LeptonBeamSource",
+    "meson-spectrum": "mcpgen.sources.meson_spectrum:MesonSpectrumSource",
 })
 
 #: detector modules: name (the card's ``detector.module``) -> DetectorModule subclass

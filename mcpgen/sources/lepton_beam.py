@@ -127,7 +127,7 @@ class LeptonBeamSource(Source):
                 "leptons_on_target": self.leptons_on_target,
                 "electron_length": self.electron_length,
                 "muon_energy_loss": self.muon_energy_loss,
-                "exposure_per_pb": self.exposure,
+                "exposure": self.exposure, "weight_unit": self.weight_unit,
                 "exposure_note": "LOT x n_T x L_T (seed 001 eq. 12); weights per nucleus in pb"}
 
     def to_table(self) -> dict:
