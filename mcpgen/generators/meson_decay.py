@@ -51,6 +51,8 @@ def vector_decays(parent, axis, polarised, u, m_chi, E, px, py, pz, jv, jchi, jb
     parent (n, 4): V lab four-momenta (E, px, py, pz), with the event's V mass;
     axis (n, 3): unit spin axis in the V rest frame (ignored unless ``polarised``);
     u (n, 2): uniforms in [0, 1)."""
+    if u.shape[1] < 2 or u.shape[0] < parent.shape[0] or axis.shape[0] < parent.shape[0]:
+        raise ValueError("vector_decays: u must be (n, 2) and axis (n, 3)")
     m2 = m_chi * m_chi
     for i in range(parent.shape[0]):
         Ev, qx, qy, qz = parent[i, 0], parent[i, 1], parent[i, 2], parent[i, 3]
@@ -73,6 +75,8 @@ def pseudoscalar_decays(parent, m_p, z, u, m_chi, E, px, py, pz, jp, jgam, jstar
     """Fill slots jp (P), jgam (gamma), jstar (gamma*), jchi, jbar of events 0..n-1.
 
     parent (n, 4): P lab four-momenta; z (n,): q^2/m_P^2 of the pair; u (n, 4) uniforms."""
+    if u.shape[1] < 4 or u.shape[0] < parent.shape[0] or z.shape[0] < parent.shape[0]:
+        raise ValueError("pseudoscalar_decays: u must be (n, 4) and z (n,)")
     m2 = m_chi * m_chi
     for i in range(parent.shape[0]):
         Ep, qx, qy, qz = parent[i, 0], parent[i, 1], parent[i, 2], parent[i, 3]

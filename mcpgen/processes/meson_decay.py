@@ -149,7 +149,7 @@ class MesonDecayProcess(Process):
         return R.block_rng(self.seed, purpose, b).random((n, k))
 
     def block(self, b, n_points, n_trials, unweighted):
-        n_decay = 2 if self.data.kind == "vector" else 4
+        n_decay = 2 if self.data.kind == "vector" else 5   # P: z, photon (cos, phi), chi (cos, phi)
         if self.photo is None:
             u = self._uniforms("generate", b, n_points, 5 + n_decay)
             mass = self._parent_mass(u[:, 4])
