@@ -411,3 +411,17 @@ def test_import_does_not_load_matplotlib():
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_table_interpolation_is_exact_for_power_laws():
+    from mcpgen.analysis.yields import table_interpolation
+
+    grid = np.geomspace(1e-5, 1.0, 51)
+    for k in (2.0, 4.0):
+        values = 3.0 * grid**k
+        for eps in (1.3e-5, 4.7e-3, 0.77, 1e-7):   # between nodes and below the grid
+            assert table_interpolation(grid, values, eps) == pytest.approx(3.0 * eps**k, rel=1e-10)
+    # a zero node: linear in S between it and its neighbour, the end value beyond
+    g, v = (1e-2, 1e-1, 1.0), (0.0, 1.0, 2.0)
+    assert table_interpolation(g, v, math.sqrt(1e-3)) == pytest.approx(0.5)
+    assert table_interpolation(g, v, 1e-3) == 0.0

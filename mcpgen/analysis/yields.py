@@ -77,7 +77,7 @@ class YieldPoint:
             return self.sigma_sel
         if m["kind"] == "power":
             return self.sigma_sel * (eps / self.eps_ref) ** float(m["power"])
-        return float(np.interp(math.log(eps), np.log(m["grid"]), self.table))
+        return table_interpolation(m["grid"], self.table, eps)
 
     def n_expected(self, eps: float) -> float:
         """Expected selected events at charge eps."""
@@ -100,6 +100,28 @@ class YieldPoint:
         """Smallest eps at which the expected count reaches s_up; NaN when none."""
         iv = self.intervals
         return iv[0][0] if iv else math.nan
+
+
+def table_interpolation(grid, values, eps) -> float:
+    """S(eps) from a table on an increasing eps grid: a power law between neighbouring
+    nodes (linear in ln S vs ln eps; linear in S where a node is 0), extended beyond
+    the grid with the power of the end segment (held constant if that is not defined).
+
+    A detection probability that is a power of eps between nodes (a thin detector:
+    P ~ eps^2 per scatter, eps^4 for two) is then reproduced exactly; linear
+    interpolation in ln eps overestimated such a table by up to 11% between nodes
+    10 per decade apart, and holding the end value overestimated it below the grid."""
+    g = np.log(np.asarray(grid, float))
+    v = np.asarray(values, float)
+    x = math.log(eps)
+    i = int(np.clip(np.searchsorted(g, x) - 1, 0, len(g) - 2))
+    a, b = v[i], v[i + 1]
+    t = (x - g[i]) / (g[i + 1] - g[i])
+    if a > 0 and b > 0:
+        return float(math.exp(math.log(a) + t * (math.log(b) - math.log(a))))
+    if 0.0 <= t <= 1.0:
+        return float(a + t * (b - a))
+    return float(a if t < 0 else b)
 
 
 def _power_law(point):

@@ -13,9 +13,10 @@ scan never needs regeneration:
 ``power``     eff_i(eps) = eff_i (eps/eps_ref)^k        (e.g. k = 2 for a single
                                                           small-probability scatter)
 ``table``     eff_i(eps) in [0, 1] tabulated per event on a grid of eps; the summed
-              S(eps) = sum w_i eff_i(eps) is interpolated linearly in ln eps and held
-              at its end values outside the grid; stored as the fixed-size column
-              ``det_eff_table`` with the grid in the metadata.
+              S(eps) = sum w_i eff_i(eps) is interpolated as a power law between nodes
+              and extended with the end segments' powers outside the grid
+              (:func:`mcpgen.analysis.yields.table_interpolation`); stored as the
+              fixed-size column ``det_eff_table`` with the grid in the metadata.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ class DetectorModule(ABC):
 
     name: str = ""
     columns: tuple = ()
+    #: the run's reference eps of the weights (set by the job before ``apply``)
+    eps_ref: float | None = None
 
     def __init__(self, card):
         self.card = card

@@ -56,4 +56,5 @@ SOURCES = Registry("source", {
 #: detector modules: name (the card's ``detector.module``) -> DetectorModule subclass
 DETECTORS = Registry("detector module", {
     "spectrometer": "mcpgen.detectors.spectrometer:Spectrometer",
+    "scatter": "mcpgen.detectors.scatter:Scatter",
 })
