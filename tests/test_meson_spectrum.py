@@ -101,3 +101,38 @@ def test_channel_weights_are_mesons_times_br(tmp_path):
     assert np.array_equal(pi.block(3, 100, 100, False).E, pi.block(3, 100, 100, False).E)
     with pytest.raises(ConfigError, match="has no eta"):
         ETA.build(src, 20.0, MesonSettings(), seed=1)
+
+
+def _rest(p, q):
+    m = np.sqrt(np.maximum(q[:, 0] ** 2 - (q[:, 1:] ** 2).sum(1), 0.0))
+    b = q[:, 1:] / q[:, [0]]
+    b2 = (b * b).sum(1)
+    g = q[:, 0] / m
+    return p[:, 1:] + (((g - 1) * (b * p[:, 1:]).sum(1) / b2) - g * p[:, 0])[:, None] * b
+
+
+@pytest.mark.parametrize("cls, m_chi", [(RHO, 300.0), (PI0, 20.0)])
+def test_spectrum_events_kinematics(tmp_path, cls, m_chi):
+    """The one-pass kernels: on-shell chi, conservation, isotropic unpolarised V decays,
+    the V mass from the line shape, the fixed slots."""
+    src = _source(tmp_path)
+    proc = cls.build(src, m_chi, MesonSettings(), seed=9)
+    proc.integrate(1e-3, 1)
+    b = proc.block(0, 20000, 20000, False)
+    vec = lambda lab: np.stack([getattr(b, c)[:, b.index(lab)] for c in ("E", "px", "py", "pz")], 1)  # noqa
+    parent = vec("V" if cls is RHO else "P")
+    chi, bar = vec("chi"), vec("chibar")
+    m = lambda v: np.sqrt(np.maximum(v[:, 0] ** 2 - (v[:, 1:] ** 2).sum(1), 0.0))  # noqa
+    assert np.allclose(m(chi), m_chi, rtol=1e-6) and np.allclose(m(bar), m_chi, rtol=1e-6)
+    assert np.all(b.pdgid[:, b.index("chi")] == 9000011) and np.all(b.status[:, 0] == 2)
+    if cls is RHO:
+        assert np.allclose(chi + bar, parent, rtol=1e-12, atol=1e-8)
+        assert np.allclose(b.mass[:, 0], m(parent), rtol=1e-8)
+        q = _rest(chi, parent)
+        c = q[:, 2] / np.linalg.norm(q, axis=1)
+        assert stats.kstest(c, lambda x: (x + 1) / 2).pvalue > 1e-3
+        x, cdf, _ = proc.line_shape
+        assert stats.kstest(b.mass[:, 0], lambda v: np.interp(v, x, cdf)).pvalue > 1e-3
+    else:
+        assert np.allclose(vec("gamma") + chi + bar, parent, rtol=1e-12, atol=1e-8)
+        assert np.allclose(b.mass[:, 2], m(vec("gamma*")), rtol=1e-6)

@@ -71,7 +71,10 @@ class MesonDecayProcess(Process):
         self.weight_unit = source.weight_unit
         if self.data.kind == "vector":
             self.br = M.line_shape_br(self.data, self.mass)
-            self.line_shape = M.line_shape_table(self.data, self.mass)
+            from ..generators.meson_decay import guide_table
+
+            nodes, cdf = M.line_shape_table(self.data, self.mass)
+            self.line_shape = (nodes, cdf, guide_table(cdf))
         else:
             from ..generators.meson_decay import dalitz_z_table
 
@@ -151,11 +154,7 @@ class MesonDecayProcess(Process):
     def block(self, b, n_points, n_trials, unweighted):
         n_decay = 2 if self.data.kind == "vector" else 5   # P: z, photon (cos, phi), chi (cos, phi)
         if self.photo is None:
-            u = self._uniforms("generate", b, n_points, 5 + n_decay)
-            mass = self._parent_mass(u[:, 4])
-            parent = self.source.sample(self.data.name, mass, u[:, :4])
-            w = np.full(n_points, self.xsec.sigma / n_trials)
-            return self._decay(parent, None, u[:, 5:], w, n_points, head=None)
+            return self._spectrum_block(b, n_points, self.xsec.sigma / n_trials)
         u = self._uniforms("generate", b, n_points, Photoproduction.N_UNIFORMS + n_decay + 1)
         mass = self._parent_mass(u[:, Photoproduction.N_UNIFORMS - 1])
         ev = self.photo.sample(u, mass, self.br)
@@ -172,58 +171,70 @@ class MesonDecayProcess(Process):
                             w[sel] / n_trials, len(sel), head=ev)
         return batch
 
+    def _spectrum_block(self, b, n, weight):
+        """Events of block b from the spectrum table, made in one Numba pass."""
+        from .. import rng as R
+        from ..generators import meson_decay as K
+
+        parts = self.particles
+        k = len(parts)
+        E, px, py, pz, mass = (np.empty((n, k)) for _ in range(5))
+        pdg, status = np.empty((n, k), np.int32), np.empty((n, k), np.int32)
+        w = np.empty(n)
+        rows = (np.array([p.pdgid for p in parts], np.int32),
+                np.array([p.status for p in parts], np.int32), np.array([p.mass for p in parts]))
+        gen = R.block_rng(self.seed, "generate", b)
+        table = self.source.kernel_table(self.data.name)
+        if self.data.kind == "vector":
+            K.spectrum_vector_events(gen, *table, *self.line_shape, self.mass, weight, *rows,
+                                     E, px, py, pz, mass, pdg, status, w)
+        else:
+            K.spectrum_pseudoscalar_events(gen, *table, self.data.mass, *self.z_table, self.mass,
+                                           weight, *rows, E, px, py, pz, mass, pdg, status, w)
+        zero = np.zeros(n)
+        return EventBatch(weight=w, pdgid=pdg, status=status, px=px, py=py, pz=pz, E=E, mass=mass,
+                          vx=zero, vy=zero, vz=zero, names=tuple(p.label for p in parts))
+
     def _parent_mass(self, u):
         if self.data.kind != "vector":
             return np.full(len(u), self.data.mass)
-        x, cdf = self.line_shape
+        x, cdf, _ = self.line_shape
         return np.interp(u, cdf, x)
 
     def _decay(self, parent, axis, u, w, n, head):
+        """The photoproduction events: V -> chi chibar about the SCHC axis, plus the head."""
         from ..generators import meson_decay as K
 
         parts = self.particles
         k = len(parts)
         E, px, py, pz = (np.empty((n, k)) for _ in range(4))
         j = {p.label: i for i, p in enumerate(parts)}
-        parent = np.ascontiguousarray(parent)
-        u = np.ascontiguousarray(u)
-        if self.data.kind == "vector":
-            pol = axis is not None and self.settings.polarised
-            ax = np.ascontiguousarray(axis) if axis is not None else np.zeros((n, 3))
-            K.vector_decays(parent, ax, pol, u, self.mass, E, px, py, pz, j["V"], j["chi"], j["chibar"])
-        else:
-            from ..generators.meson_decay import sample_dalitz_z
-
-            z = sample_dalitz_z(self.z_table, u[:, 0])
-            K.pseudoscalar_decays(parent, self.data.mass, z, np.ascontiguousarray(u[:, 1:]),
-                                  self.mass, E, px, py, pz, j["P"], j["gamma"], j["gamma*"],
-                                  j["chi"], j["chibar"])
+        K.vector_decays(np.ascontiguousarray(parent), np.ascontiguousarray(axis),
+                        self.settings.polarised, np.ascontiguousarray(u), self.mass,
+                        E, px, py, pz, j["V"], j["chi"], j["chibar"])
         pdg = np.tile(np.array([p.pdgid for p in parts], np.int32), (n, 1))
         status = np.tile(np.array([p.status for p in parts], np.int32), (n, 1))
         mass = np.tile(np.array([p.mass for p in parts]), (n, 1))
-        for label in ("V", "gamma*"):
-            if label in j:
-                c = j[label]
-                mass[:, c] = np.sqrt(np.maximum(E[:, c]**2 - px[:, c]**2 - py[:, c]**2 - pz[:, c]**2, 0.0))
-        cols = {}
-        vz = np.zeros(n)
-        if head is not None:
-            self.photo.fill_head(head, j, E, px, py, pz, pdg, mass)
-            vz = head["z"]
-            cols = {"E_beam": head["E"], "z_brem": head["z1"], "coherent": head["coherent"]}
+        c = j["V"]
+        mass[:, c] = np.sqrt(np.maximum(E[:, c]**2 - px[:, c]**2 - py[:, c]**2 - pz[:, c]**2, 0.0))
+        self.photo.fill_head(head, j, E, px, py, pz, pdg, mass)
         return EventBatch(weight=w, pdgid=pdg, status=status, px=px, py=py, pz=pz, E=E, mass=mass,
-                          vx=np.zeros(n), vy=np.zeros(n), vz=vz, names=tuple(p.label for p in parts),
-                          **cols)
+                          vx=np.zeros(n), vy=np.zeros(n), vz=head["z"],
+                          names=tuple(p.label for p in parts), E_beam=head["E"],
+                          z_brem=head["z1"], coherent=head["coherent"])
 
     def warm_up(self):
+        """Compile the kernels of :meth:`block` with the argument types of real calls."""
+        if self.photo is None:
+            self._spectrum_block(0, 16, 1.0)
+            return
         from ..generators import meson_decay as K
 
         n = 4
-        E, px, py, pz = (np.empty((n, 5)) for _ in range(4))
+        E, px, py, pz = (np.empty((n, 8)) for _ in range(4))
         par = np.tile([2000.0, 0.0, 0.0, 1500.0], (n, 1))
-        K.vector_decays(par, np.zeros((n, 3)), False, np.full((n, 2), 0.5), 1.0, E, px, py, pz, 0, 1, 2)
-        K.pseudoscalar_decays(par, 1000.0, np.full(n, 0.5), np.full((n, 4), 0.5), 1.0,
-                              E, px, py, pz, 0, 1, 2, 3, 4)
+        K.vector_decays(par, np.tile([0.0, 0.0, 1.0], (n, 1)), True, np.full((n, 2), 0.5), 1.0,
+                        E, px, py, pz, 5, 6, 7)
 
     def metadata(self):
         from ..physics.mesons import branching_fraction

@@ -194,29 +194,28 @@ class MesonSpectrumSource(Source):
                               f"{', '.join(self.table.species)}", file=file, key=key)
         return self.table.species[name]
 
+    def kernel_table(self, name: str) -> tuple:
+        """(cdf, guide, lo, hi, is_energy) of species ``name`` for
+        :func:`mcpgen.generators.meson_decay.table_parent`: the cumulative bin contents
+        from 0 to 1 (n + 1 nodes), its guide table and the (n, 2) bin edges."""
+        from ..generators.meson_decay import guide_table
+
+        sp = self.species(name)
+        cdf = np.concatenate([[0.0], np.cumsum(sp.per_pot)])
+        cdf /= cdf[-1]
+        cdf[-1] = 1.0
+        return (cdf, guide_table(cdf), np.ascontiguousarray(sp.lo), np.ascontiguousarray(sp.hi),
+                self.table.variable == "E")
+
     def sample(self, name: str, mass, u):
         """Lab four-momenta (n, 4) of mesons ``name`` of mass ``mass`` (MeV, scalar or (n,))
         from uniforms u (n, 4): bin, log10 p (or E), log10 theta, azimuth."""
-        from hepunits import GeV
+        from ..generators.meson_decay import table_parents
 
-        sp = self.species(name)
-        cdf = np.cumsum(sp.per_pot)
-        b = np.minimum(np.searchsorted(cdf, u[:, 0] * cdf[-1], side="right"), len(cdf) - 1)
-        a = sp.lo[b] + u[:, 1:3] * (sp.hi[b] - sp.lo[b])
-        mass = np.broadcast_to(np.asarray(mass, float), (len(u),))
-        v = 10.0 ** a[:, 0] * GeV
-        if self.table.variable == "E":
-            p = np.sqrt(np.clip(v * v - mass * mass, 0.0, None))
-        else:
-            p = v
-        theta = 10.0 ** a[:, 1]
-        phi = 2.0 * math.pi * u[:, 3]
-        st = np.sin(theta)
+        u = np.ascontiguousarray(u, dtype=np.float64)
+        mass = np.ascontiguousarray(np.broadcast_to(np.asarray(mass, float), (len(u),)))
         out = np.empty((len(u), 4))
-        out[:, 0] = np.sqrt(p * p + mass * mass)
-        out[:, 1] = p * st * np.cos(phi)
-        out[:, 2] = p * st * np.sin(phi)
-        out[:, 3] = p * np.cos(theta)
+        table_parents(u, *self.kernel_table(name), mass, out)
         return out
 
     def metadata(self) -> dict:
