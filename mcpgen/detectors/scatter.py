@@ -93,8 +93,8 @@ SCATTER = Section("scatter", (
         "(at least two, chi and chibar combined)", bounds=dict(ge=1, le=2)),
     Key("eps_grid", "any", None, "eps values of the per-event efficiency table: an "
         "increasing array of numbers in [1e-20, 1], or a table `{min, max, points}` "
-        "(log-spaced, 2 to 2001 points); S(eps) is interpolated linearly in ln eps between "
-        "the nodes and held constant outside", type_doc="array or table",
+        "(log-spaced, 2 to 2001 points); S(eps) is interpolated as a power law between the "
+        "nodes and extended with the end segments' powers outside", type_doc="array or table",
         default_doc="`{min = 1e-5, max = 1, points = 51}`"),
 ))
 SCATTER_KEYS = SCATTER.names
