@@ -64,7 +64,11 @@ RUN = Section("run", (
 PHYSICS = Section("physics", (
     Key("process", "any", "brem", "production channel or array of channels (each a registered "
         "process, `mcpgen list`): `\"brem\"` (l N -> l N chi chibar), `\"darkphoton\"` "
-        "(l N -> l N A'); channels of one model add up in the yields",
+        "(l N -> l N A'), meson decays `\"pi0\"`, `\"eta\"`, `\"etaprime\"` (P -> gamma chi "
+        "chibar), `\"rho\"`, `\"omega\"`, `\"phi\"`, `\"jpsi\"`, `\"psi2s\"`, "
+        "`\"upsilon1s\"`... (V -> chi chibar; rho, omega, phi, jpsi also photoproduced at a lepton "
+        "beam); channels of one model add up in the yields; a meson channel is skipped at masses "
+        "at or above m_meson/2",
         type_doc="string or array"),
     Key("method", "str", "etl", "lepton-nucleus cross-section method: `\"etl\"` exact tree level, "
         "`\"ww\"` Weizsaecker-Williams with the exact t_min, `\"iww\"` improved WW of seed 001 "
@@ -92,7 +96,7 @@ SETUP = Section("setup", (
     Key("label", "str", None, "set-up label (unique, also after turning it into a file name)",
         default_doc="the card's `detector.name`"),
     Key("source", "str", "lepton-beam", "parent source (`mcpgen list`); its keys follow"),
-    Key("detector", "str", None, "built-in card (`na64mu`, `na64e`, `ldmx`) or path to a card "
+    Key("detector", "str", None, "built-in card (`na64mu`, `na64e`, `ldmx`, `ship_scatter`) or path to a card "
         "TOML (relative to the steering file)", default_doc="required"),
     Key("x_th", "float", None, "override of the card's signal threshold, `0 < x_th < 1`",
         bounds=dict(gt=0.0, lt=1.0), default_doc="the card's `x_th`"),
@@ -409,6 +413,12 @@ def reference_markdown() -> str:
     rows += SETUP.markdown()
     rows += [f"| `setup.{k}` | {typ} | {default} | lepton-beam source: {doc} |"
              for k, typ, default, doc in KEY_DOCS]
+    import dataclasses
+
+    from .sources.meson_spectrum import KEYS
+
+    rows += [dataclasses.replace(k, doc=f"meson-spectrum source: {k.doc}").markdown("setup")
+             for k in KEYS.keys]
     rows += LIMITS.markdown()
     return "\n".join(rows) + "\n"
 

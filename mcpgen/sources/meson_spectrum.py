@@ -45,8 +45,8 @@ COLUMNS_E = ("meson", "log10_E_lo", "log10_E_hi", "log10_theta_lo", "log10_theta
 
 #: steering keys of the source, declared once (validation and README table)
 KEYS = Section("setup", (
-    Key("protons_on_target", "count", doc="protons on target (POT), > 0; `4e19` or `\"4e19\"`",
-        bounds=dict(gt=0.0)),
+    Key("protons_on_target", "count", doc="protons on target (POT), > 0; `2e20` or `\"2e20\"`",
+        type_doc="number"),
     Key("spectrum", "str", doc="meson spectrum table: a shipped one (`mcpgen list`, e.g. "
         "`\"sibyll23d_400GeV\"`) or the path of a CSV file (relative to the steering file)"),
 ))
