@@ -46,7 +46,7 @@ def test_read_table(tmp_path):
     ([HEADER, "pi0,1,0,-3,-2,1,0"], "not increasing"),
     ([HEADER, "pi0,0,1,-3,-2,-1,0"], "negative"),
     ([HEADER, "kaon,0,1,-3,-2,1,0"], "unknown meson 'kaon'"),
-    ([HEADER, "pi0,0,1,-3,1,1,0"], r"log10\(pi\)"),
+    ([HEADER, "pi0,0,1,0.5,1,1,0"], r"log10\(pi\)"),
     ([HEADER, "pi0,0,1,-3,-2,nan,0"], "non-finite"),
     (["# only a comment"], "no header row or no bins"),
 ])

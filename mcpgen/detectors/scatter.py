@@ -427,6 +427,17 @@ class Scatter(DetectorModule):
             out.append((j, path, t_in, d, mu1))
         return out
 
+    def tally(self, batch) -> dict:
+        """``chi_crossing``: sum_i w_i (number of chi and chibar whose path crosses the
+        volume), the chi flux through the detector per unit exposure; ``chi_scatters``:
+        sum_i w_i mu_i, the expected scatters (efficiency not included), both at eps_ref
+        (the flux scales with the production, eps^2; the scatters as eps^4)."""
+        w = np.asarray(batch.weight, np.float64)
+        crossing = (np.asarray(batch.det_path_chi) > 0).astype(float) + \
+            (np.asarray(batch.det_path_chibar) > 0)
+        return {"chi_crossing": float((w * crossing).sum()),
+                "chi_scatters": float((w * np.asarray(batch.det_mu)).sum())}
+
     def apply(self, batch, source, rng):
         if self.eps_ref is None:
             raise RuntimeError("Scatter.eps_ref is not set: the caller must give the run's "

@@ -97,6 +97,12 @@ class DetectorModule(ABC):
         ``rng`` is a numpy Generator for this block (one per block, so the result
         does not depend on chunking); draw nothing when no randomness is needed."""
 
+    def tally(self, batch) -> dict:
+        """Weighted sums the job adds up over all events besides the yield (e.g. the chi
+        flux through a detector): name -> sum_i w_i q_i, in weight units at eps_ref,
+        stored in the job metadata as ``detector_tally``.  Default: none."""
+        return {}
+
     def metadata(self) -> dict:
         return {"module": self.name, "card": self.card.to_dict(),
                 "efficiency_model": self.efficiency_model.to_dict()}

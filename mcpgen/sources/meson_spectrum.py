@@ -40,6 +40,7 @@ from ..schema import Key, Section
 #: the shipped tables
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "meson_spectra"
 MAX_POT = 1e30
+LOG10_PI = math.log10(math.pi)
 COLUMNS_P = ("meson", "log10_p_lo", "log10_p_hi", "log10_theta_lo", "log10_theta_hi", "per_pot")
 COLUMNS_E = ("meson", "log10_E_lo", "log10_E_hi", "log10_theta_lo", "log10_theta_hi", "per_pot")
 
@@ -142,9 +143,9 @@ def read_table(path) -> MesonTable:
         if vals[4] < 0 or (len(vals) > 5 and vals[5] < 0):
             raise ConfigError(f"negative per_pot or stat_err in {s!r}; allowed: >= 0",
                               file=path, key=f"line {n}")
-        if vals[3] > math.log10(math.pi):
-            raise ConfigError(f"log10_theta_hi = {vals[3]:g} > log10(pi)", file=path,
-                              key=f"line {n}")
+        if vals[2] >= LOG10_PI:
+            raise ConfigError(f"log10_theta_lo = {vals[2]:g} >= log10(pi); allowed: a bin "
+                              "starting below theta = pi", file=path, key=f"line {n}")
         rows.setdefault(name, []).append(vals)
     if columns is None or not rows:
         raise ConfigError("no header row or no bins; expected the columns "
@@ -204,8 +205,9 @@ class MesonSpectrumSource(Source):
         cdf = np.concatenate([[0.0], np.cumsum(sp.per_pot)])
         cdf /= cdf[-1]
         cdf[-1] = 1.0
-        return (cdf, guide_table(cdf), np.ascontiguousarray(sp.lo), np.ascontiguousarray(sp.hi),
-                self.table.variable == "E")
+        hi = np.array(sp.hi)
+        hi[:, 1] = np.minimum(hi[:, 1], LOG10_PI)   # a last bin reaching past pi holds theta <= pi
+        return (cdf, guide_table(cdf), np.ascontiguousarray(sp.lo), hi, self.table.variable == "E")
 
     def sample(self, name: str, mass, u):
         """Lab four-momenta (n, 4) of mesons ``name`` of mass ``mass`` (MeV, scalar or (n,))
