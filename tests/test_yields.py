@@ -184,8 +184,10 @@ def test_channel_sums_add_the_channels():
     b = pb_yield(make_batch([0.5]), m=10.0, channel="other")
     c = pb_yield(make_batch([0.2]), m=20.0, channel="brem")          # alone at its mass
     out = channel_sums([a, b, c])
-    assert out[:3] == [a, b, c] and len(out) == 4
+    assert out[:3] == [a, b, c] and len(out) == 5
     s = out[3]
+    # the set-up has two channels: its sum continues where one is closed
+    assert out[4].parts == (c,) and out[4].n_per_eps2 == pytest.approx(c.n_per_eps2, rel=1e-15)
     assert (s.label, s.m_chi, s.channel, s.parts) == ("NA64mu", 10.0, SUM_CHANNEL, (a, b))
     for eps in (1e-4, 0.01, 1.0):
         assert s.n_expected(eps) == pytest.approx(a.n_expected(eps) + b.n_expected(eps),

@@ -236,13 +236,16 @@ def point_from_metadata(meta: dict, *, s_up: float, exposure=None, label=None, s
 
 
 def channel_sums(points) -> list:
-    """The points plus, for every (set-up, mass) with more than one channel, their sum."""
-    groups = {}
+    """The points plus, for every mass of a set-up with more than one channel, their sum
+    (also where only one channel is open at that mass, e.g. above a meson's m/2, so that
+    the summed reach is a continuous curve)."""
+    groups, channels = {}, {}
     for p in points:
         groups.setdefault((p.label, f"{p.m_chi:.6g}"), []).append(p)
+        channels.setdefault(p.label, set()).add(p.channel)
     out = list(points)
     for (label, _), ps in groups.items():
-        if len(ps) > 1:
+        if len(channels[label]) > 1:
             first = ps[0]
             out.append(YieldPoint(
                 label=label, m_chi=first.m_chi, eps_ref=first.eps_ref,
