@@ -226,6 +226,9 @@ def _cmd_list(a) -> int:
         print(f"  {n:14s} {(DETECTORS.get(n).__doc__ or '').strip().splitlines()[0]}")
     print(f"built-in detector cards: {', '.join(BUILTIN_CARDS)}")
     print(f"materials: {', '.join(MATERIALS)}")
+    from .sources.meson_spectrum import builtin_spectra
+
+    print(f"shipped meson spectra (setup.spectrum): {', '.join(builtin_spectra())}")
     return 0
 
 
