@@ -373,8 +373,16 @@ def _target(target):
     from ..detectors.cards import BUILTIN_CARDS, load_card
 
     value = str(target)
+
+    def missing_energy(card, where):
+        if card.module != "spectrometer":
+            raise ConfigError(f"the recast (seed 001 eq. 20) needs a missing-energy experiment "
+                              f"(module 'spectrometer'), not module {card.module!r}",
+                              file=where, key="detector.module")
+        return card
+
     if value in BUILTIN_CARDS:
-        card = load_card(value)
+        card = missing_energy(load_card(value), value)
         return None, card.name
     path = Path(value).expanduser()
     if not path.is_file():
@@ -385,11 +393,15 @@ def _target(target):
 
     table, _ = read_toml(path)
     if "detector" in table and not {"setup", "physics", "run"} & set(table):
-        card = load_card(path)
+        card = missing_energy(load_card(path), path)
         return None, card.name
     from ..steering import load_steering
 
     st = load_steering(path)
+    for i, s in enumerate(st.setups):
+        if s.source.kind != "lepton-beam":
+            raise ConfigError(f"the recast (seed 001 eq. 20) needs a lepton-beam set-up, not "
+                              f"source {s.source.kind!r}", file=path, key=f"setup[{i}].source")
     lab = st.setups[0].label if len(st.setups) == 1 else st.run.name
     return st.physics.masses, lab
 
