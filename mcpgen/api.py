@@ -142,20 +142,26 @@ def run(steering, out=None, *, events: int | None = None, seed: int | None = Non
 
     ``masses`` / ``setups`` restrict the run to some masses (values, units allowed)
     and set-up labels; the other jobs of the study can run elsewhere and be merged
-    with :func:`collect`.  ``workers`` > 1 or a dask ``scheduler`` address run
-    the jobs on dask.distributed (an embedded cluster of worker threads in this
-    process, or of worker processes with ``processes=True``); the output does not
-    depend on any of these.  Bad
-    input is reported before anything is written; rerunning after a kill reuses
-    the finished jobs.
+    with :func:`collect`.  ``workers`` > 1 run the jobs on that many threads of this
+    process, ``processes=True`` on an embedded dask.distributed cluster of worker
+    processes, and a dask ``scheduler`` address on a running cluster; the output does
+    not depend on any of these.  Bad input is reported before anything is written;
+    rerunning after a kill reuses the finished jobs.
     """
-    from .analysis.limits import signal_upper_limit
-    from .framework import scheduler as sched
+    t0 = time.perf_counter()
+    gc_phase = _LoadPhaseGC()
+    try:
+        return _run(steering, out, events, seed, workers, scheduler, processes, masses, setups,
+                    progress, t0, gc_phase)
+    finally:
+        gc_phase.close()
+
+
+def _run(steering, out, events, seed, workers, scheduler, processes, masses, setups, progress,
+         t0, gc_phase):
     from .framework.jobs import check_job, jobs_of
-    from .framework.rundir import RunFolder, run_identity
     from .steering import slug
 
-    t0 = time.perf_counter()
     st = _steering(steering)
     events = _events(events)
     if seed is not None and not (isinstance(seed, int) and 0 <= seed < 2**63):
@@ -176,12 +182,40 @@ def run(steering, out=None, *, events: int | None = None, seed: int | None = Non
                               f"{', '.join(f'{x:g}' for x in st.physics.masses)}", key="--mass")
     for job in jobs:
         check_job(st, job)
-    lim = st.limits
-    s_up = signal_upper_limit(lim.cl, lim.method, lim.background, lim.n_observed)
     if out is not None and str(out).strip() == "":
         raise ConfigError("empty output folder name; allowed: a folder path", key="--out")
     # absolute: workers of a remote cluster have their own working directory
     out = (Path(out) if out is not None else Path("results") / slug(st.run.name)).resolve()
+    # From here on the Numba kernels (~0.6 s) load on a thread, while this thread computes
+    # the limit, locks the folder and starts the jobs (jobs in this process find them
+    # loaded), and the reach plot's helper process loads matplotlib (~0.5 s of this
+    # process's GIL otherwise).
+    import threading
+
+    from .analysis.plots import ReachPlotProcess
+
+    local = scheduler is None and not processes
+    warm = threading.Thread(target=_warm_up, args=(st, jobs if local else [], gc_phase),
+                            name="mcpgen-warm-up", daemon=True)
+    warm.start()
+    plotter = ReachPlotProcess()
+    try:
+        return _run_jobs(st, jobs, out, events, seed, workers, scheduler, processes, progress,
+                         t0, plotter)
+    finally:
+        plotter.close()
+        warm.join()   # never leave it loading code behind a failed run
+
+
+def _run_jobs(st, jobs, out, events, seed, workers, scheduler, processes, progress, t0,
+              plotter):
+    from .analysis.limits import signal_upper_limit
+    from .framework import scheduler as sched
+    from .framework.jobs import jobs_of
+    from .framework.rundir import RunFolder, run_identity
+
+    lim = st.limits
+    s_up = signal_upper_limit(lim.cl, lim.method, lim.background, lim.n_observed)
     identity = run_identity(st, seed=st.run.seed if seed is None else seed,
                             events=st.run.events if events is None else events)
     description = {"steering_file": str(st.path) if st.path else None, "seed": seed,
@@ -193,13 +227,6 @@ def run(steering, out=None, *, events: int | None = None, seed: int | None = Non
             from tqdm import tqdm
 
             bar = tqdm(total=len(todo), unit="job", desc="mcpgen run", disable=None)
-        # kernels and the plotting library load while the cluster starts and the jobs run
-        # (~0.7 s and ~0.4 s of a small run); workers in this process find them loaded
-        import threading
-
-        local = scheduler is None and not processes
-        warm = threading.Thread(target=_warm_up, args=(st, todo if local else []), daemon=True)
-        warm.start()
         try:
             n_workers = sched.default_workers(len(todo)) if workers is None else workers
             sched.run_jobs(_job_task, [(st, j, str(out), seed, events, identity) for j in todo],
@@ -208,9 +235,6 @@ def run(steering, out=None, *, events: int | None = None, seed: int | None = Non
         finally:
             if bar is not None:
                 bar.close()
-            warm.join()
-        from .framework.jobs import jobs_of
-
         finished = {j: folder.finished(j) for j in jobs_of(st)}   # every split of the study
         missing = [j for j in todo if finished[j] is None]
         if missing:
@@ -222,27 +246,86 @@ def run(steering, out=None, *, events: int | None = None, seed: int | None = Non
             out, metas, s_up, title=f"{st.run.name}: {100 * st.limits.cl:g}% CL, s_up = {s_up:.3g}",
             provenance=_provenance(st, metas, s_up, time.perf_counter() - t0,
                                    dict(events=events, seed=seed, workers=workers,
-                                        scheduler=scheduler, processes=processes)))
+                                        scheduler=scheduler, processes=processes)),
+            plotter=plotter)
     return RunResult(out=out, files=files, yields=points, seconds=time.perf_counter() - t0,
                      reused=len(jobs) - len(todo))
 
 
-def _warm_up(st, jobs):
-    from .framework.jobs import settings_for
-    from .framework.registry import PROCESSES
+class _LoadPhaseGC:
+    """The cyclic garbage collector of one :func:`run`: paused while the libraries load,
+    then blind to what they loaded, and back to normal when the run ends.
 
-    for channel in dict.fromkeys(j.channel for j in jobs):
-        job = next(j for j in jobs if j.channel == channel)
-        setup = st.setups[job.setup_index]
-        PROCESSES.get(channel).build(setup.source, job.mass, settings_for(st, setup, channel),
-                                     0).warm_up()
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
+    Loading numba, scipy and uproot and the cached kernels makes ~2e5 long-lived
+    objects (modules, types, functions); the collector scanned them at each full
+    collection (three in a default run, 0.15-0.25 s of the GIL).  They are not
+    garbage, so collection is paused until they are loaded (:meth:`resume`, from the
+    warm-up thread, at the latest after :attr:`MAX_PAUSE` seconds: a first run that
+    compiles the kernels makes cyclic garbage and collects as usual), they are then
+    frozen (``gc.freeze``: later collections skip them), and :meth:`close` unfreezes
+    everything, so no object stays exempt after the run.  Nothing is touched if the
+    caller disabled the collector or froze objects itself.
+    """
+
+    #: longest pause (s); loading takes ~1 s
+    MAX_PAUSE = 2.0
+
+    def __init__(self):
+        import gc
+        import threading
+
+        self._gc = gc
+        self._lock = threading.Lock()
+        self._active = gc.isenabled() and gc.get_freeze_count() == 0
+        self._paused = self._active
+        self._timer = None
+        if self._active:
+            gc.disable()
+            self._timer = threading.Timer(self.MAX_PAUSE, self.resume)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def resume(self):
+        """The libraries are loaded: freeze them and collect normally again."""
+        with self._lock:
+            if self._paused:
+                self._gc.freeze()
+                self._gc.enable()
+                self._paused = False
+
+    def close(self):
+        if self._timer is not None:
+            self._timer.cancel()
+        self.resume()
+        with self._lock:
+            if self._active:
+                self._gc.unfreeze()
+                self._active = False
 
 
-def write_summary(out, metas, s_up, *, title="", provenance=None):
-    """Write the summary files for job metadata ``metas``; return (points, files)."""
-    from .analysis.plots import reach_plot
+def _warm_up(st, jobs, gc_phase=None):
+    """Load the kernels of the jobs' channels (first job of each).  Errors are left to
+    the jobs themselves, which report them."""
+    try:
+        from .framework.jobs import settings_for
+        from .framework.registry import PROCESSES
+
+        for channel in dict.fromkeys(j.channel for j in jobs):
+            job = next(j for j in jobs if j.channel == channel)
+            setup = st.setups[job.setup_index]
+            PROCESSES.get(channel).build(setup.source, job.mass, settings_for(st, setup, channel),
+                                         0).warm_up()
+    except Exception:  # noqa: BLE001 - the job (or the plot) raises the same error itself
+        pass
+    finally:
+        if gc_phase is not None:
+            gc_phase.resume()
+
+
+def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None):
+    """Write the summary files for job metadata ``metas``; return (points, files).
+    ``plotter``: an optional :class:`~mcpgen.analysis.plots.ReachPlotProcess` that draws
+    the reach plot (in-process if it fails)."""
     from .analysis.yields import channel_sums, point_from_metadata, write_limits_csv, \
         write_yields_csv
     from .framework.rundir import write_atomic
@@ -252,7 +335,10 @@ def write_summary(out, metas, s_up, *, title="", provenance=None):
     try:
         write_yields_csv(points, out / "yields.csv")
         write_limits_csv(points, out / "limits.csv")
-        reach_plot(points, out / "reach.png", title=title)
+        if plotter is None or not plotter.plot(points, out / "reach.png", title=title):
+            from .analysis.plots import reach_plot
+
+            reach_plot(points, out / "reach.png", title=title)
     except OSError as e:
         raise ConfigError(f"cannot write the summary files: {e.strerror or e}", file=out) from None
     if provenance is not None:

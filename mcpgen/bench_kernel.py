@@ -150,7 +150,9 @@ def kernel_efficiency(n_events: int = 1_000_000, repeats: int = 5) -> dict:
       the same per CPU second of the process under ``cpu``;
     * ``kernel``, ``bare_kernel``, ``ratio_kernel``: kernels alone on one pre-drawn block
       (the sampler's own mapped draws), brem_events against bare_numpy_kernel, without
-      the draws, the VEGAS map and the output allocation;
+      the draws, the VEGAS map and the output allocation; ``weights_ns_per_point`` and
+      ``events_ns_per_event``: brem_weights and brem_events on that block (their
+      difference is the event construction: recoil, pair decay, output);
     * ``ns_per_event``: where the sampler's CPU time goes (draws + VEGAS map in
       ``BremGenerator._uniforms``, brem_events fed those, including the first touch of
       the output pages, and the rest of ``generate``), each the best of ``repeats``
@@ -190,7 +192,16 @@ def kernel_efficiency(n_events: int = 1_000_000, repeats: int = 5) -> dict:
         for _ in range(reps):
             bare_numpy_kernel(ys, rs, 0, *out)
 
-    kwall, kcpu = _best({"kernel": kernel, "bare_kernel": bare}, repeats)
+    w = np.empty(nb)
+
+    def weights():
+        for _ in range(reps):
+            K.brem_weights(ys, rs, par, w)
+
+    kwall, kcpu = _best({"kernel": kernel, "bare_kernel": bare, "weights": weights}, repeats)
+    # the weights alone (brem_weights, same points) and what the event construction adds
+    res["weights_ns_per_point"] = 1e9 * kwall["weights"] / (reps * nb)
+    res["events_ns_per_event"] = 1e9 * kwall["kernel"] / (reps * kept[0])
     res["kernel"] = reps * kept[0] / kwall["kernel"]
     res["bare_kernel"] = reps * nb / kwall["bare_kernel"]
     res["ratio_kernel"] = res["kernel"] / res["bare_kernel"]
@@ -252,6 +263,9 @@ def main(argv=None) -> int:
     print(f"  kernels alone on one block: brem_events {r['kernel']:.4g} ({c['kernel']:.4g}), "
           f"bare {r['bare_kernel']:.4g} ({c['bare_kernel']:.4g}), ratio {r['ratio_kernel']:.3f} "
           f"({c['ratio_kernel']:.3f})")
+    print(f"  on that block: brem_weights {r['weights_ns_per_point']:.0f} ns/point, brem_events "
+          f"{r['events_ns_per_event']:.0f} ns/event (event construction "
+          f"{r['events_ns_per_event'] - r['weights_ns_per_point']:.0f} ns)")
     b = r["ns_per_event"]
     print(f"  sampler CPU time per event: draws + VEGAS map {b['draws_and_map']:.0f} ns, brem_events "
           f"{b['brem_events']:.0f} ns, rest of generate {b['rest_of_generate']:.0f} ns")

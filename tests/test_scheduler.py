@@ -1,10 +1,12 @@
-"""Same seed, same events: --workers 1, an embedded dask cluster, and a split scan merged
-with collect give bit-identical job files (issue 6, item 5); the API runs from a plain
-script without a __main__ guard."""
+"""Same seed, same events: --workers 1, worker threads, an embedded dask cluster, and a
+split scan merged with collect give bit-identical job files (issue 6, item 5); the API runs
+from a plain script without a __main__ guard; a failing job stops the others."""
 
 import hashlib
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -61,14 +63,68 @@ def serial(steering, tmp_path_factory):
     return out
 
 
-def test_dask_cluster_gives_the_same_events(steering, serial, tmp_path):
+def test_worker_threads_give_the_same_events(steering, serial, tmp_path):
     from mcpgen.api import run
 
+    res = run(steering, tmp_path / "threads", workers=2, progress=False)
+    assert sorted(f.name for f in res.files) == FILES
+    for name in FILES:
+        assert _digest(tmp_path / "threads" / name) == _digest(serial / name)
+    assert (tmp_path / "threads" / "limits.csv").read_bytes() == \
+        (serial / "limits.csv").read_bytes()
+
+
+def test_dask_cluster_gives_the_same_events(steering, serial, tmp_path, monkeypatch):
+    """The same run with its worker threads under an embedded dask.distributed cluster."""
+    from mcpgen.api import run
+    from mcpgen.framework import scheduler
+
+    used = []
+
+    def on_dask(fn, jobs, **kw):
+        used.append(kw)
+        return run_jobs(fn, jobs, use_dask=True, **kw)
+
+    run_jobs = scheduler.run_jobs
+    monkeypatch.setattr(scheduler, "run_jobs", on_dask)
     res = run(steering, tmp_path / "dask", workers=2, progress=False)
+    assert used and used[0]["workers"] == 2
     assert sorted(f.name for f in res.files) == FILES
     for name in FILES:
         assert _digest(tmp_path / "dask" / name) == _digest(serial / name)
     assert (tmp_path / "dask" / "limits.csv").read_bytes() == (serial / "limits.csv").read_bytes()
+
+
+def test_failed_job_stops_the_other_threads():
+    """A failing job cancels the jobs that have not started, and the running ones stop at
+    their next block (check_cancelled), before run_jobs re-raises."""
+    from mcpgen.framework.scheduler import Cancelled, check_cancelled, run_jobs
+
+    started, stopped = [], []
+    gate = threading.Event()
+
+    def job(j):
+        started.append(j)
+        if j == "bad":
+            gate.wait(10)
+            raise ValueError("broken job")
+        gate.set()
+        try:
+            for _ in range(1000):      # blocks of a long job
+                check_cancelled()
+                time.sleep(0.01)
+        except Cancelled:
+            stopped.append(j)
+            raise
+        return j
+
+    with pytest.raises(ValueError, match="broken job"):
+        run_jobs(job, ["bad", "long", "never"], workers=2, use_dask=False)
+    # "never" may start in the moment between the failure and the cancellation; then it
+    # stops at its first block like "long"
+    assert set(started[:2]) == {"bad", "long"}
+    assert sorted(stopped) == sorted(set(started) - {"bad"})
+    check_cancelled()   # outside a run: no-op
 
 
 def test_split_scan_merged_gives_the_same_events(steering, serial, tmp_path):
@@ -86,8 +142,9 @@ def test_split_scan_merged_gives_the_same_events(steering, serial, tmp_path):
 
 
 def test_plain_script_without_main_guard(steering, serial, tmp_path):
-    """The embedded cluster starts its workers as fresh processes, which do not re-run
-    the calling script (a multiprocessing spawn pool would, and crash)."""
+    """Worker threads (and the worker processes of processes=True, which start as fresh
+    interpreters) never re-run the calling script, as a multiprocessing spawn pool
+    would (and crash)."""
     script = tmp_path / "plain.py"
     script.write_text(f"import mcpgen\nmcpgen.run({str(steering)!r}, {str(tmp_path / 'o')!r}, "
                       "workers=2, progress=False)\nprint('done')\n")

@@ -384,6 +384,27 @@ def test_reach_plot_png(tmp_path):
     assert list(na64mu.get_xdata()) == [10.0]
 
 
+def test_reach_plot_process(tmp_path, monkeypatch):
+    """The helper process writes the same PNG as reach_plot in-process; a helper that
+    cannot start, or dies, answers False (the caller then plots itself) and leaves no
+    file behind."""
+    from mcpgen.analysis.plots import ReachPlotProcess, _power_of_ten, reach_plot
+
+    reach_plot(_points(), tmp_path / "here.png", title="t")
+    with ReachPlotProcess() as helper:
+        assert helper.plot(_points(), tmp_path / "there.png", title="t")
+    assert (tmp_path / "there.png").read_bytes() == (tmp_path / "here.png").read_bytes()
+    helper = ReachPlotProcess()
+    helper.close()                      # stopped unused: no answer, no file
+    assert not helper.plot(_points(), tmp_path / "never.png")
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+    assert not ReachPlotProcess().plot(_points(), tmp_path / "never.png")
+    assert sorted(os.listdir(tmp_path)) == ["here.png", "there.png"]
+    assert [_power_of_ten(x) for x in (1e-3, 2e-3, 0.0126, 9.9999, 1.0)] == \
+        ["10\u207b\u00b3", "2\u00d710\u207b\u00b3", "1.26\u00d710\u207b\u00b2", "10\u00b9",
+         "10\u2070"]
+
+
 def test_reach_plot_all_nan(tmp_path):
     from mcpgen.analysis.plots import reach_plot
 

@@ -52,14 +52,26 @@ def job_seed(master: int, job: Job) -> int:
 
 
 def jobs_of(steering, *, masses=None, labels=None) -> list:
-    """The jobs of a steering, optionally restricted to some masses (MeV) and set-up labels."""
+    """The jobs of a steering, optionally restricted to some masses (MeV) and set-up labels.
+
+    With several channels, a channel is skipped at the masses at or above its kinematic
+    limit (a meson channel closes at m_meson/2) as long as another channel of the
+    set-up is open there; a mass that no channel can make stays, so that
+    :func:`check_job` reports it."""
+    from ..framework.registry import PROCESSES
+
     out = []
+    channels = steering.physics.channels
     for i, s in enumerate(steering.setups):
         if labels is not None and s.label not in labels:
             continue
-        for channel in steering.physics.channels:
+        limits = {c: PROCESSES.get(c).mass_limit(s.source, settings_for(steering, s, c))
+                  for c in channels}
+        for channel in channels:
             for m in steering.physics.masses:
                 if masses is not None and f"{m:.6g}" not in {f"{x:.6g}" for x in masses}:
+                    continue
+                if not m < limits[channel] and any(m < v for v in limits.values()):
                     continue
                 out.append(Job(i, s.label, channel, float(m)))
     return out
@@ -135,11 +147,13 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
     """
     from ..framework.registry import PROCESSES
     from ..io.root import EventLayout, EventWriter
+    from .scheduler import check_cancelled
     from pathlib import Path
 
     st = steering
     setup = st.setups[job.setup_index]
     source, module = setup.source, setup.module
+    module.eps_ref = st.physics.eps
     master = st.run.seed if seed is None else int(seed)
     n_events = st.run.events if events is None else int(events)
     unweighted = st.run.unweighted
@@ -149,17 +163,21 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
     proc_cls = PROCESSES.get(job.channel)
     proc = proc_cls.build(source, job.mass, settings_for(st, setup, job.channel), jseed)
     xs = proc.integrate(st.run.precision, st.run.integrate_events)
+    check_cancelled()
     t_setup = time.perf_counter() - t0
     n_trials = proc.plan(n_events, unweighted)
     scale = eps ** proc.eps_power
     declared = tuple(proc.columns) + tuple(module.columns)
     layout = None
     acc = YieldAccumulator(module.efficiency_model)
+    tally = {}
     meta = {**proc.metadata(), **source.metadata(), "label": setup.label, "channel": job.channel,
             "mass_MeV": job.mass, "eps": eps, "detector": module.metadata(),
             "particles": [vars(p) | {"mass": None if p.mass != p.mass else p.mass}
                           for p in proc.particles],
             "chi_pdgids": [p.pdgid for p in proc.particles if p.label in ("chi", "chibar")],
+            "weight_unit": proc.weight_unit,
+            "sigma": xs.sigma * scale, "sigma_err": xs.sigma_err * scale,
             "sigma_pb": xs.sigma * scale, "sigma_err_pb": xs.sigma_err * scale,
             "sigma_points": xs.n_points, "unweighting_efficiency": xs.efficiency,
             "unweighted": unweighted, "trials": n_trials, "seed": master, "job_seed": jseed,
@@ -172,10 +190,13 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
     try:
         done = 0
         for b, size in _rng.block_sizes(n_trials):
+            check_cancelled()
             batch = proc.block(b, size, n_trials, unweighted)
             batch.weight = batch.weight * scale
             module.apply(batch, source, _rng.block_rng(jseed, "detector", b))
             acc.add(batch)
+            for key, value in module.tally(batch).items():
+                tally[key] = tally.get(key, 0.0) + value
             if writer is None:
                 layout = EventLayout.of(batch, declared=declared)
                 writer = EventWriter(path, layout, meta, st.text or "").open()
@@ -186,7 +207,8 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
         if writer is None:  # no trials at all cannot happen (plan >= 1), but stay safe
             raise RuntimeError("no events generated")
         seconds = time.perf_counter() - t0
-        writer.metadata.update(events=done, sum_weights_pb=acc.sum_w, yield_sums=acc.to_dict(),
+        writer.metadata.update(events=done, sum_weights=acc.sum_w, sum_weights_pb=acc.sum_w,
+                               yield_sums=acc.to_dict(), detector_tally=tally,
                                setup_seconds=t_setup, cpu_seconds=seconds)
         writer.close()
     except BaseException:

@@ -1,21 +1,31 @@
-"""Run jobs in-process or on dask.distributed.
+"""Run jobs in-process, on threads of this process, or on dask.distributed.
 
-``workers = 1`` runs the jobs one after the other in this process.  More workers
-start an embedded local dask cluster: by default its workers are threads of this
-process (the Numba kernels release the GIL, and the Numba kernels are loaded once,
-not once per process); with ``processes=True`` the scheduler and workers are
-separate ``python`` processes (``distributed``'s SubprocessCluster), which do not
-re-import the user's ``__main__``.  Either way the Python API works from a plain
-script without an ``if __name__ == "__main__"`` guard.  ``address`` sends the jobs to a running
-cluster (``dask scheduler`` + ``dask worker``, or dask-jobqueue on SLURM/HTCondor);
-its workers must see the output folder.  Every job is a pure function of its key
-and seed, so the outputs do not depend on where or in which order jobs run.
+``workers = 1`` runs the jobs one after the other in this process.  More workers (the
+default: one per core, at most one per job) run the jobs on ``dask.distributed``: an
+embedded local cluster whose workers are threads of this process (the Numba kernels
+release the GIL and are loaded once, not once per process); with ``processes=True``
+its scheduler and workers are separate ``python`` processes (``distributed``'s
+SubprocessCluster, which does not re-import the user's ``__main__``); ``address``
+sends the jobs to a running cluster (``dask scheduler`` + ``dask worker``, or
+dask-jobqueue on SLURM/HTCondor), whose workers must see the output folder.
+``use_dask=False`` (API only) runs the threads on a plain ``concurrent.futures`` pool
+instead, without importing and starting ``distributed`` (0.4-0.65 s of start-up,
+measured).  The Python API works from a plain script without an
+``if __name__ == "__main__"`` guard.  Every job is a pure function of its key and
+seed, so the outputs do not depend on where or in which order jobs run.
+
+When a job fails (or the run is interrupted) the jobs on the thread pool that have
+not started are cancelled and the running ones stop at their next block
+(:func:`check_cancelled`), so nothing writes into the output folder after
+:func:`run_jobs` has returned.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
+import threading
 import warnings
 
 
@@ -48,6 +58,51 @@ def _probe(address):
 
 def default_workers(n_jobs: int) -> int:
     return max(1, min(n_jobs, os.cpu_count() or 1))
+
+
+class Cancelled(Exception):
+    """A job stopped early because another job of its run failed or the run was
+    interrupted."""
+
+
+#: the cancel flag of the thread-pool run a job belongs to (unset elsewhere)
+_CANCEL = contextvars.ContextVar("mcpgen_cancel", default=None)
+
+
+def check_cancelled() -> None:
+    """Raise :class:`Cancelled` if the run of the calling job is being cancelled
+    (jobs call this between blocks; a no-op outside the thread pool)."""
+    flag = _CANCEL.get()
+    if flag is not None and flag.is_set():
+        raise Cancelled("job cancelled: another job of the run failed or the run was "
+                        "interrupted")
+
+
+def _run_threads(fn, jobs, workers, progress):
+    """``[fn(job) for job in jobs]`` on ``workers`` threads of this process."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    cancel = threading.Event()
+
+    def task(job):
+        _CANCEL.set(cancel)
+        check_cancelled()
+        return fn(job)
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mcpgen-job")
+    try:
+        futures = [pool.submit(task, job) for job in jobs]
+        for f in as_completed(futures):
+            f.result()  # re-raises the job's exception here
+            if progress is not None:
+                progress(1)
+        return [f.result() for f in futures]
+    except BaseException:
+        cancel.set()
+        raise
+    finally:
+        # cancel what has not started; the running jobs stop at their next block
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -90,10 +145,18 @@ def _client(workers, address, processes=False):
         cluster.close()
 
 
-def run_jobs(fn, jobs, *, workers=1, address=None, processes=False, progress=None):
-    """``[fn(job) for job in jobs]``, in order, run in-process or on dask."""
+def run_jobs(fn, jobs, *, workers=1, address=None, processes=False, progress=None,
+             use_dask=None):
+    """``[fn(job) for job in jobs]``, in order, run in-process, on threads or on dask.
+
+    ``use_dask`` (default True) runs several workers on dask.distributed (an embedded
+    cluster of threads, of processes with ``processes``, or the cluster at ``address``);
+    ``use_dask=False`` runs threads of this process on a plain pool instead, without
+    importing ``distributed`` (0.4-0.65 s less start-up)."""
     if not jobs:
         return []
+    if use_dask is None:
+        use_dask = True   # issue 6: the default is an embedded dask cluster
     if address is None and workers <= 1:
         out = []
         for job in jobs:
@@ -101,6 +164,8 @@ def run_jobs(fn, jobs, *, workers=1, address=None, processes=False, progress=Non
             if progress is not None:
                 progress(1)
         return out
+    if not use_dask:
+        return _run_threads(fn, jobs, min(workers, len(jobs)), progress)
     from distributed import as_completed
 
     with _client(workers, address, processes) as client:

@@ -398,7 +398,8 @@ class BremGenerator:
         point drawn up to the last event kept.  Blocks are independent and are
         merged in block order, so ``workers`` (threads; the kernels release the
         GIL) never changes the output.  ``progress`` is an optional callable
-        receiving the number of new events after each block.
+        receiving the number of new events after each block.  The ``pdgid`` and
+        ``status`` arrays of the batch are read-only views (the same in every event).
         """
         if n_events <= 0:
             raise ConfigError(f"events = {n_events} must be > 0", key="events")
@@ -476,11 +477,13 @@ class BremGenerator:
             masses = [s.lepton_mass, M, s.lepton_mass, M, 0.0, s.m_chi, s.m_chi]
         k = len(names)
         E, px, py, pz = (np.ascontiguousarray(a[:, :k]) for a in (E, px, py, pz))
-        pdg = np.tile(np.array(ids, np.int32), (n, 1))
-        status = np.tile(np.array(st, np.int32), (n, 1))
-        mass = np.tile(np.array(masses), (n, 1))
-        if s.final_state == "pair":
-            mass[:, 4] = np.sqrt(np.maximum(E[:, 4] ** 2 - px[:, 4] ** 2 - py[:, 4] ** 2 - pz[:, 4] ** 2, 0.0))
+        # ids and status codes are the same in every event: read-only broadcast views
+        # (the writer copies them into its baskets), no n x k arrays to fill
+        pdg = np.broadcast_to(np.array(ids, np.int32), (n, k))
+        status = np.broadcast_to(np.array(st, np.int32), (n, k))
+        mass = np.empty((n, k))
+        K.fill_masses(E, px, py, pz, np.array(masses, np.float64),
+                      4 if s.final_state == "pair" else -1, mass)
         return EventBatch(weight=weight, pdgid=pdg, status=status, px=px, py=py, pz=pz, E=E,
                           mass=mass, vx=np.zeros(n), vy=np.zeros(n), vz=vz, E_beam=eb, names=names)
 

@@ -126,7 +126,7 @@ class BremProcess(Process):
         return g._batch(w / n_trials, E, px, py, pz, vz, eb)
 
     def warm_up(self):
-        """Evaluate both kernels on 16 points with the exact argument types of
+        """Evaluate the kernels on 16 points with the exact argument types of
         :meth:`integrate` and :meth:`block` (a different type would compile anew)."""
         from ..generators import brem as B
         from ..generators import brem_kernels as K
@@ -138,6 +138,7 @@ class BremProcess(Process):
         out = (np.empty(16), *(np.empty((16, 7)) for _ in range(4)), np.empty(16), np.empty(16),
                np.empty(16, np.int64))
         K.brem_events(ys, np.ones(16), rs, g._par, 1.0, False, 0, *out)
+        g._batch(*out[:6], out[6])   # the mass kernel of the event record
 
     def metadata(self):
         return {**super().metadata(), "method": self.settings.method, "x_min": self.settings.x_min,
