@@ -130,8 +130,9 @@ def _job_task(args):
     from .framework.jobs import run_job
 
     meta = run_job(st, job, out, seed=seed, events=events, identity=identity)
-    return {k: meta[k] for k in ("label", "channel", "mass_MeV", "sigma_pb", "sigma_err_pb",
-                                 "events", "job_seed", "setup_seconds", "cpu_seconds")}
+    return {k: meta[k] for k in ("label", "channel", "mass_MeV", "sigma", "sigma_err",
+                                 "weight_unit", "events", "job_seed", "setup_seconds",
+                                 "cpu_seconds")}
 
 
 def run(steering, out=None, *, events: int | None = None, seed: int | None = None,
@@ -418,8 +419,9 @@ def _provenance(st, metas, s_up, seconds, overrides):
         "steering_file": str(st.path) if st.path else None, "steering": st.to_dict(),
         "overrides": overrides, "s_up": s_up, "wall_seconds": seconds,
         "files": [{"file": _file_of(m), "label": m["label"], "channel": m["channel"],
-                   "mass_MeV": m["mass_MeV"], "sigma_pb": m["sigma_pb"],
-                   "sigma_err_pb": m["sigma_err_pb"], "events": m["events"],
+                   "mass_MeV": m["mass_MeV"], "sigma": m.get("sigma", m.get("sigma_pb")),
+                   "sigma_err": m.get("sigma_err", m.get("sigma_err_pb")),
+                   "weight_unit": m.get("weight_unit", "pb"), "events": m["events"],
                    "job_seed": m["job_seed"], "setup_seconds": m.get("setup_seconds"),
                    "cpu_seconds": m.get("cpu_seconds")} for m in metas],
     }

@@ -181,3 +181,11 @@ def test_recast_refuses_non_missing_energy_targets(tmp_path, capsys):
         assert main(["recast", "--darkphoton-limit", limit, target, "--out", str(out)]) == 2
         err = capsys.readouterr().err
         assert needle in err and err.count("\n") == 1 and not out.exists()
+
+
+def test_metadata_names_the_weight_unit(tmp_path):
+    mcpgen.run(_dump(tmp_path), tmp_path / "out", workers=1, progress=False, masses=[10.0])
+    _, meta = read_events(tmp_path / "out" / "dump_pi0_m10MeV.root")
+    # decays per POT are not picobarns: no *_pb keys
+    assert meta["sigma"] > 0 and meta["weight_unit"] == "per POT"
+    assert not any(k.endswith("_pb") for k in meta)

@@ -178,13 +178,14 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
             "chi_pdgids": [p.pdgid for p in proc.particles if p.label in ("chi", "chibar")],
             "weight_unit": proc.weight_unit,
             "sigma": xs.sigma * scale, "sigma_err": xs.sigma_err * scale,
-            "sigma_pb": xs.sigma * scale, "sigma_err_pb": xs.sigma_err * scale,
             "sigma_points": xs.n_points, "unweighting_efficiency": xs.efficiency,
             "unweighted": unweighted, "trials": n_trials, "seed": master, "job_seed": jseed,
             "job": {"label": job.label, "channel": job.channel, "mass_MeV": job.mass},
             "run_identity": identity, "mcpgen_version": __version__,
             "limits": {"cl": st.limits.cl, "method": st.limits.method,
                        "background": st.limits.background, "n_observed": st.limits.n_observed}}
+    if proc.weight_unit == "pb":   # the names of format 2 for cross sections
+        meta.update(sigma_pb=meta["sigma"], sigma_err_pb=meta["sigma_err"])
     path = Path(out_dir) / job.filename
     writer = None
     try:
@@ -207,9 +208,11 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
         if writer is None:  # no trials at all cannot happen (plan >= 1), but stay safe
             raise RuntimeError("no events generated")
         seconds = time.perf_counter() - t0
-        writer.metadata.update(events=done, sum_weights=acc.sum_w, sum_weights_pb=acc.sum_w,
-                               yield_sums=acc.to_dict(), detector_tally=tally,
+        writer.metadata.update(events=done, sum_weights=acc.sum_w, yield_sums=acc.to_dict(),
+                               detector_tally=tally,
                                setup_seconds=t_setup, cpu_seconds=seconds)
+        if proc.weight_unit == "pb":
+            writer.metadata["sum_weights_pb"] = acc.sum_w
         writer.close()
     except BaseException:
         if writer is not None:
