@@ -336,10 +336,12 @@ def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None):
     try:
         write_yields_csv(points, out / "yields.csv")
         write_limits_csv(points, out / "limits.csv")
-        if plotter is None or not plotter.plot(points, out / "reach.png", title=title):
+        bands = {m["label"]: m["band"] for m in metas if m.get("band")}
+        if plotter is None or not plotter.plot(points, out / "reach.png", title=title,
+                                               bands=bands):
             from .analysis.plots import reach_plot
 
-            reach_plot(points, out / "reach.png", title=title)
+            reach_plot(points, out / "reach.png", title=title, bands=bands)
     except OSError as e:
         raise ConfigError(f"cannot write the summary files: {e.strerror or e}", file=out) from None
     if provenance is not None:

@@ -100,6 +100,9 @@ SETUP = Section("setup", (
         "TOML (relative to the steering file)", default_doc="required"),
     Key("x_th", "float", None, "override of the card's signal threshold, `0 < x_th < 1`",
         bounds=dict(gt=0.0, lt=1.0), default_doc="the card's `x_th`"),
+    Key("band", "str", None, "name of a systematic band: the reach curves of the set-ups "
+        "with the same band (e.g. one per hadronic model) are drawn as a shaded band",
+        default_doc="none"),
 ))
 
 LIMITS = Section("limits", (
@@ -148,6 +151,7 @@ class Setup:
     detector: str                #: as written in the steering file
     card: object                 #: loaded card, with the x_th override applied
     x_th_override: float | None = None
+    band: str | None = None      #: systematic-band group of the reach plot
 
     @property
     def module(self):
@@ -216,6 +220,8 @@ class Steering:
                  "detector": s.card.builtin or str(Path(s.card.file).resolve())}
             if s.x_th_override is not None:
                 d["x_th"] = s.x_th_override
+            if s.band is not None:
+                d["band"] = s.band
             if cards:
                 d["card"] = s.card.to_dict()
             setups.append(d)
@@ -386,7 +392,7 @@ def _setup(t, i, file, base_dir) -> Setup:
         raise ConfigError(f"label of {len(label)} characters; allowed: 1 to {MAX_LABEL}",
                           file=file, key=f"{prefix}.label")
     return Setup(label=label, source=source,
-                 detector=v["detector"], card=card, x_th_override=v["x_th"])
+                 detector=v["detector"], card=card, x_th_override=v["x_th"], band=v["band"])
 
 
 def _limits(t, file) -> LimitsConfig:

@@ -189,3 +189,19 @@ def test_metadata_names_the_weight_unit(tmp_path):
     # decays per POT are not picobarns: no *_pb keys
     assert meta["sigma"] > 0 and meta["weight_unit"] == "per POT"
     assert not any(k.endswith("_pb") for k in meta)
+
+
+def test_model_band_curves():
+    from types import SimpleNamespace as P
+
+    from mcpgen.analysis.plots import _band_curves
+
+    pts = [P(label="A", channel="sum", m_chi=10.0, eps_limit=1e-4),
+           P(label="A", channel="pi0", m_chi=10.0, eps_limit=2e-4),
+           P(label="B", channel="sum", m_chi=10.0, eps_limit=3e-4),
+           P(label="A", channel="sum", m_chi=20.0, eps_limit=float("nan")),
+           P(label="B", channel="sum", m_chi=20.0, eps_limit=5e-4),
+           P(label="C", channel="sum", m_chi=10.0, eps_limit=9e-4)]
+    # the band spans the sums of its set-ups; a mass with one finite member is left out
+    assert _band_curves(pts, {"A": "m", "B": "m"}) == {"m": ([10.0], [1e-4], [3e-4])}
+    assert _band_curves(pts, None) == {}

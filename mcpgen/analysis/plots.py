@@ -62,7 +62,7 @@ def _log_formatter(**kwargs):
     return _Formatter(**kwargs)
 
 
-def reach_plot(points, path, *, title: str = "", references=None):
+def reach_plot(points, path, *, title: str = "", references=None, bands=None):
     """Write a PNG of eps_limit vs m_chi (MeV) on log-log axes.
 
     Parameters
@@ -78,18 +78,40 @@ def reach_plot(points, path, *, title: str = "", references=None):
     title : optional axes title.
     references : optional list of ``(label, masses_MeV, eps)`` curves drawn
         dashed, e.g. the expected reach read off a seed's figure.
+    bands : optional ``{label: band name}``: the set-ups of one band (e.g. one per
+        hadronic model) get a shaded band between the smallest and largest of their
+        limits at each mass (their channel sum, or their single channel); only their
+        summed curves are drawn.
 
     With nothing finite to draw the figure carries the note "no reach".
     Returns the matplotlib ``Figure`` (not attached to pyplot) for further use.
     """
-    fig = _figure(points, title, references)
+    fig = _figure(points, title, references, bands)
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png", dpi=110)
         os.chmod(tmp, 0o644)
     return fig
 
 
-def _figure(points, title, references):
+def _band_curves(points, bands):
+    """{band: (masses, low, high)} of the set-ups of each band (see :func:`reach_plot`)."""
+    out = {}
+    for band in dict.fromkeys((bands or {}).values()):
+        per_mass = {}
+        for lab in [k for k, v in bands.items() if v == band]:
+            mine = [p for p in points if p.label == lab]
+            sums = [p for p in mine if getattr(p, "channel", "") == "sum"]
+            for p in sums or mine:
+                if p.eps_limit == p.eps_limit:
+                    per_mass.setdefault(float(p.m_chi), []).append(float(p.eps_limit))
+        masses = sorted(m for m, v in per_mass.items() if len(v) > 1)
+        if masses:
+            out[band] = (masses, [min(per_mass[m]) for m in masses],
+                         [max(per_mass[m]) for m in masses])
+    return out
+
+
+def _figure(points, title, references, bands=None):
     """The Figure of :func:`reach_plot`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -108,7 +130,10 @@ def _figure(points, title, references):
     ax = fig.add_subplot()
 
     drawn = 0
+    in_band = set(bands or {})
     for lab, channel in labels:
+        if lab in in_band and lab in several and channel != "sum":
+            continue   # a band's set-ups show their summed reach (channels in limits.csv)
         mine = [p for p in points if p.label == lab and getattr(p, "channel", "") == channel]
         curve = _finite_curve([p.m_chi for p in mine], [p.eps_limit for p in mine])
         name = (lab or "(unlabelled)") + (f" {channel}" if lab in several else "")
@@ -119,6 +144,9 @@ def _figure(points, title, references):
         else:
             # keep the set-up visible in the legend without drawing anything
             ax.plot([], [], "o-", ms=3, label=f"{name} (no reach)")
+    for band, (m, lo, hi) in _band_curves(points, bands).items():
+        ax.fill_between(m, lo, hi, alpha=0.25, label=f"{band} (model band)")
+        drawn += 1
     for ref_label, masses, eps in references or ():
         curve = _finite_curve(masses, eps)
         if curve:
@@ -178,13 +206,14 @@ class ReachPlotProcess:
         except (OSError, TypeError, ValueError):   # no usable sys.executable (embedded Python)
             self._proc = None
 
-    def plot(self, points, path, *, title: str = "") -> bool:
+    def plot(self, points, path, *, title: str = "", bands=None) -> bool:
         import json
         import subprocess
 
         if self._proc is None:
             return False
         request = {"path": os.path.abspath(os.fspath(path)), "title": str(title),
+                   "bands": dict(bands or {}),
                    "points": [{"label": p.label, "channel": getattr(p, "channel", ""),
                                "m_chi": float(p.m_chi), "eps_limit": float(p.eps_limit)}
                               for p in points]}
@@ -231,7 +260,7 @@ def _serve():
         return
     request = json.loads(line)
     reach_plot([SimpleNamespace(**p) for p in request["points"]], request["path"],
-               title=request["title"])
+               title=request["title"], bands=request.get("bands"))
     sys.stdout.write("ok\n")
     sys.stdout.flush()
 

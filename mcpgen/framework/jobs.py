@@ -171,7 +171,8 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
     layout = None
     acc = YieldAccumulator(module.efficiency_model)
     tally = {}
-    meta = {**proc.metadata(), **source.metadata(), "label": setup.label, "channel": job.channel,
+    meta = {**proc.metadata(), **source.metadata(), "label": setup.label, "band": setup.band,
+            "channel": job.channel,
             "mass_MeV": job.mass, "eps": eps, "detector": module.metadata(),
             "particles": [vars(p) | {"mass": None if p.mass != p.mass else p.mass}
                           for p in proc.particles],

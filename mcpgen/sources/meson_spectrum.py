@@ -174,7 +174,8 @@ class MesonSpectrumSource(Source):
 
     @classmethod
     def from_table(cls, t, *, file, prefix):
-        v = KEYS.read(t, file=file, prefix=prefix, extra=("label", "source", "detector", "x_th"))
+        # unknown keys are the steering's check (SETUP.read with extra = these keys)
+        v = KEYS.read(t, file=file, prefix=prefix, extra=tuple(t))
         if not v["protons_on_target"] <= MAX_POT:
             raise ConfigError(f"value {t['protons_on_target']!r} out of range; allowed: 0 < "
                               f"protons_on_target <= {MAX_POT:.0e}", file=file,
