@@ -102,6 +102,16 @@ def run_benchmarks(n_events: int = 1_000_000, stream=sys.stdout) -> dict:
         f"ev/s = {k['ratio_numba']:.3f} of a bare Numba kernel drawing the same uniforms and "
         f"writing the same arrays ({k['bare_numba']:.3g} ev/s), "
         f"{k['ratio_numpy']:.3f} of one fed numpy block draws ({k['bare_numpy']:.3g} ev/s)")
+    from .bench_meson import meson_benchmark
+
+    mb = meson_benchmark(max(1, n_events // 65536))
+    res["meson_decays"] = mb
+    for ch in ("pi0", "rho"):
+        r = mb[ch]
+        say(f"  meson decays {ch} ({mb['spectrum']}, m_chi = {r['m_chi_MeV']:g} MeV): sampler "
+            f"{r['sampler_events_per_s']:.3g} weighted ev/s = {r['efficiency']:.2f} of a bare "
+            f"Numba kernel drawing the same uniforms and writing the same arrays "
+            f"({r['bare_events_per_s']:.3g} ev/s)")
     w = bench_root_write(n_events)
     res["root_write"] = w
     say(f"  ROOT writing ({w['compression']}): {w['payload_MB_per_s']:.1f} MB/s of event payload "
