@@ -336,6 +336,7 @@ def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None):
     try:
         write_yields_csv(points, out / "yields.csv")
         write_limits_csv(points, out / "limits.csv")
+        _write_detector_csv(metas, out / "detector.csv")
         bands = {m["label"]: m["band"] for m in metas if m.get("band")}
         if plotter is None or not plotter.plot(points, out / "reach.png", title=title,
                                                bands=bands):
@@ -349,6 +350,24 @@ def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None):
                      json.dumps(provenance, indent=2, default=str, allow_nan=False).encode())
     files = sorted(out / f"{_file_of(m)}" for m in metas)
     return points, files
+
+
+def _write_detector_csv(metas, path):
+    """``detector.csv`` when the detector module tallies something (the chi flux through a
+    scattering detector): one row per job and quantity, the count at eps = 1 (exposure x
+    sum w q / eps_ref^p) and the power p of eps it scales with."""
+    from .analysis.yields import _write_csv
+
+    rows = []
+    for m in sorted(metas, key=lambda m: (m["label"], m["mass_MeV"], m["channel"])):
+        for name, t in (m.get("detector_tally") or {}).items():
+            power = float(m.get("eps_power", 2)) + float(t["eps_power"])
+            at1 = float(m["exposure"]) * float(t["sum"]) / float(m["eps"]) ** power
+            rows.append([m["label"], m["channel"], repr(float(m["mass_MeV"])), name,
+                         repr(at1), repr(power), t["doc"]])
+    if rows:
+        _write_csv(path, ("label", "channel", "m_chi_MeV", "quantity", "count_at_eps1",
+                          "eps_power", "meaning"), rows)
 
 
 def _file_of(meta):

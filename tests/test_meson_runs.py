@@ -88,8 +88,15 @@ def test_beam_dump_run(tmp_path):
     # the chi flux through the detector, summed where the events are made
     crossing = (batch.det_path_chi > 0).astype(float) + (batch.det_path_chibar > 0)
     tally = meta["detector_tally"]
-    assert tally["chi_crossing"] == pytest.approx((batch.weight * crossing).sum(), rel=1e-12)
-    assert 0 < tally["chi_crossing"] < 2 * batch.weight.sum()
+    assert tally["chi_crossing"]["sum"] == pytest.approx((batch.weight * crossing).sum(), rel=1e-12)
+    assert 0 < tally["chi_crossing"]["sum"] < 2 * batch.weight.sum()
+    assert tally["chi_crossing"]["eps_power"] == 0 and tally["chi_scatters"]["eps_power"] == 2
+    # detector.csv: the chi flux through the detector at eps = 1 (eps^2 law)
+    with open(tmp_path / "out" / "detector.csv", newline="") as fh:
+        flux = {(r["channel"], float(r["m_chi_MeV"]), r["quantity"]): r for r in csv.DictReader(fh)}
+    row = flux[("pi0", 10.0, "chi_crossing")]
+    assert float(row["count_at_eps1"]) == pytest.approx(1e18 * tally["chi_crossing"]["sum"])
+    assert float(row["eps_power"]) == 2.0 and float(flux[("pi0", 10.0, "chi_scatters")]["eps_power"]) == 4.0
     with open(tmp_path / "out" / "yields.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     by = {(r["channel"], float(r["m_chi_MeV"])): r for r in rows}

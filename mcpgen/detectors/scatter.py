@@ -427,6 +427,10 @@ class Scatter(DetectorModule):
             out.append((j, path, t_in, d, mu1))
         return out
 
+    tallies = {"chi_crossing": (0, "chi and chibar crossing the detector volume"),
+               "chi_scatters": (2, "expected chi e scatters in the recoil window (efficiency "
+                                   "not included)")}
+
     def tally(self, batch) -> dict:
         """``chi_crossing``: sum_i w_i (number of chi and chibar whose path crosses the
         volume), the chi flux through the detector per unit exposure; ``chi_scatters``:

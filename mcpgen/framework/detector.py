@@ -69,6 +69,8 @@ class DetectorModule(ABC):
     columns: tuple = ()
     #: the run's reference eps of the weights (set by the job before ``apply``)
     eps_ref: float | None = None
+    #: the quantities of :meth:`tally`: name -> (eps power beyond the production's, doc)
+    tallies: dict = {}
 
     def __init__(self, card):
         self.card = card

@@ -26,7 +26,7 @@ from ..errors import ConfigError
 MANIFEST = "run.json"
 LOCK = ".mcpgen.lock"
 #: files a run writes besides its job files
-SUMMARY = ("yields.csv", "limits.csv", "reach.png", "provenance.json")
+SUMMARY = ("yields.csv", "limits.csv", "reach.png", "provenance.json", "detector.csv")
 
 
 def run_identity(steering, *, seed, events) -> str:
