@@ -361,7 +361,7 @@ def _write_detector_csv(metas, path):
     rows = []
     for m in sorted(metas, key=lambda m: (m["label"], m["mass_MeV"], m["channel"])):
         for name, t in (m.get("detector_tally") or {}).items():
-            power = float(m.get("eps_power", 2)) + float(t["eps_power"])
+            power = float(m.get("eps_power", 2)) + float(t["detector_eps_power"])
             at1 = float(m["exposure"]) * float(t["sum"]) / float(m["eps"]) ** power
             rows.append([m["label"], m["channel"], repr(float(m["mass_MeV"])), name,
                          repr(at1), repr(power), t["doc"]])

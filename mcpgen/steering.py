@@ -273,6 +273,7 @@ def steering_from_dict(d: dict, *, file="<dict>", base_dir=None, default_name="m
                                   f", not from source {s.source.kind!r}", file=file,
                                   key=f"setup[{i}].source")
             s.module.check(proc, s.source)
+            proc.check_source(s.source, file=file, prefix=f"setup[{i}]")
     if physics.x_min is not None:
         ths = [s.accepted_fraction for s in setups if s.accepted_fraction is not None]
         if ths:

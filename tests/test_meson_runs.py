@@ -90,7 +90,8 @@ def test_beam_dump_run(tmp_path):
     tally = meta["detector_tally"]
     assert tally["chi_crossing"]["sum"] == pytest.approx((batch.weight * crossing).sum(), rel=1e-12)
     assert 0 < tally["chi_crossing"]["sum"] < 2 * batch.weight.sum()
-    assert tally["chi_crossing"]["eps_power"] == 0 and tally["chi_scatters"]["eps_power"] == 2
+    assert tally["chi_crossing"]["detector_eps_power"] == 0
+    assert tally["chi_scatters"]["detector_eps_power"] == 2
     # detector.csv: the chi flux through the detector at eps = 1 (eps^2 law)
     with open(tmp_path / "out" / "detector.csv", newline="") as fh:
         flux = {(r["channel"], float(r["m_chi_MeV"]), r["quantity"]): r for r in csv.DictReader(fh)}

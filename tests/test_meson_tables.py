@@ -34,7 +34,7 @@ def test_shipped_tables_exist():
 
 @pytest.fixture(scope="module", params=TABLES, ids=[p.name for p in TABLES])
 def table(request):
-    return mt.read_table(request.param)
+    return mt.read_columns(request.param)
 
 
 def test_header(table):
@@ -128,7 +128,7 @@ def test_accumulate_write_read_round_trip(tmp_path):
     header = {k: "x" for k in REQUIRED_KEYS}
     header["multiplicity_per_collision"] = mt._species_line(mult, mult_err)
     mt.write_table(out, header, per_pot, err)
-    t = mt.read_table(out)
+    t = mt.read_columns(out)
     assert t.multiplicity("eta") == pytest.approx(0.75)
     pi0 = t.meson == "pi0"
     # theta = 0 lands in the lowest theta bin; p = 50 GeV/c in [1.6, 1.7)
@@ -148,10 +148,10 @@ def test_read_table_rejects_bad_files(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("meson,log10_p_lo\n")
     with pytest.raises(ValueError, match="not a mcpgen meson table"):
-        mt.read_table(bad)
+        mt.read_columns(bad)
     bad.write_text(mt.FORMAT_LINE + "\n" + ",".join(mt.COLUMNS) + "\nkaon,0,0.1,0,0.1,1,1\n")
     with pytest.raises(ValueError, match="unknown meson"):
-        mt.read_table(bad)
+        mt.read_columns(bad)
 
 
 def test_missing_model_is_a_one_line_error(monkeypatch, capsys, tmp_path):
@@ -184,8 +184,8 @@ def test_fresh_sibyll_run_matches_shipped_table(tmp_path):
          "--energy", "400", "--events", "4000", "--seed", "987", "--out", str(out)],
         capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
-    fresh = mt.read_table(out).header_multiplicities()
-    shipped = mt.read_table(TABLE_DIR / "sibyll23d_400GeV.csv").header_multiplicities()
+    fresh = mt.read_columns(out).header_multiplicities()
+    shipped = mt.read_columns(TABLE_DIR / "sibyll23d_400GeV.csv").header_multiplicities()
     for name in MAIN_SPECIES:
         (a, ea), (b, eb) = fresh[name], shipped[name]
         assert abs(a - b) < 5.0 * np.hypot(ea, eb), (name, a, ea, b, eb)

@@ -78,7 +78,20 @@ def test_line_shape_br():
                                                           rel=1e-3)
     # near threshold the tail above the pole opens the decay: larger than narrow width
     assert M.line_shape_br(rho, 387.0) > 3 * M.branching_fraction(rho, 387.0)
-    # the sampled line shape integrates to the same BR: mean of the partial-width ratio
+    # against an independent quadrature of the P-wave Breit-Wigner (module docstring)
+    mpi = 139.57039
+    q = lambda m: math.sqrt(max(m * m / 4 - mpi**2, 0.0))  # noqa: E731
+    G = lambda m: rho.width * rho.mass / m * (q(m) / q(rho.mass)) ** 3  # noqa: E731
+    bw = lambda m, part: 2 * m * m * part / ((m * m - rho.mass**2) ** 2 + (m * G(m)) ** 2)  # noqa
+    f = lambda r: (1 + 2 * r) * math.sqrt(max(1 - 4 * r, 0.0))  # noqa: E731
+    hi = rho.mass + 5 * rho.width
+    part = lambda mc: integrate.quad(lambda m: bw(m, m * f((mc / m) ** 2)), max(2 * mpi, 2 * mc),
+                                     hi, points=[rho.mass] if 2 * mc < rho.mass else None,
+                                     limit=400, epsrel=1e-10)[0]  # noqa: E731
+    for mc in (250.0, 380.0):
+        ref = rho.br_parent * part(mc) / part(M_E)
+        # 1e-6: m_pi+ typed here (PDG 139.57039 MeV) vs the particle package's value
+        assert M.line_shape_br(rho, mc) == pytest.approx(ref, rel=1e-6)
     x, cdf = M.line_shape_table(rho, 300.0)
     assert x[0] >= 600.0 and cdf[0] == 0 and cdf[-1] == 1 and np.all(np.diff(cdf) >= 0)
 

@@ -38,7 +38,7 @@ def shipped():
     out = {}
     for path in sorted(TABLE_DIR.glob("*.csv")):
         model, energy = path.stem.split("_")
-        out[(model, int(energy.removesuffix("GeV")))] = mt.read_table(path)
+        out[(model, int(energy.removesuffix("GeV")))] = mt.read_columns(path)
     order = list(mt.MODELS)
     return dict(sorted(out.items(), key=lambda kv: (kv[0][1], order.index(kv[0][0]))))
 
@@ -119,7 +119,7 @@ def _run(model, energy, n, seed, out, direct=False):
     run = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if run.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed: {run.stderr.strip().splitlines()[-1]}")
-    return mt.read_table(out), time.time() - t0
+    return mt.read_columns(out), time.time() - t0
 
 
 def installed(model):

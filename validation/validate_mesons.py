@@ -1,7 +1,7 @@
 """Validation of the meson channels (issue 7): branching fractions, decay kinematics,
 and the LDMX vector-meson channel against seed 002.
 
-    python validation/validate_mesons.py        # ~1 min; writes validation/report/validation_mesons.md
+    python validation/validate_mesons.py        # ~20 s; writes validation/report/validation_mesons.md
 
 Fixed seeds: the numbers are reproducible.  Sections:
 A. I3 and the branching fractions against ../shared/physics-notes.md section 2;
@@ -153,7 +153,7 @@ def section_c():
             "", "Seed 002 eq. (7) (from Schuster, Toro, Zhou, PRD 105 (2022) 035036: f_brem = 0.03, "
             "P_V of eq. (6)) against mcpgen (Tsai degradation, one hard photon, Schuler-Sjostrand "
             "VMD, Glauber coherent + incoherent):", "",
-            "| meson | sigma per Al nucleus, k >= 0.7 E0 (ub) | coherent share | N_V (mcpgen) | "
+            "| meson | sigma_eff = N_V/(EOT n_T L_T) (ub) | coherent share | N_V (mcpgen) | "
             "N_V (seed 002) | ratio |", "|---|---|---|---|---|---|"]
     out = {}
     for cls, key in ((RHO, "rho"), (OMEGA, "omega"), (PHI, "phi")):

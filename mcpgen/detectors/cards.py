@@ -24,6 +24,31 @@ BUILTIN_CARDS = ("na64mu", "na64e", "ldmx", "ship_scatter")
 DETECTOR_KEYS = ("name", "module")
 
 
+def card_sources(table, section: str, keys, body: dict, defaults: dict, *, file) -> tuple:
+    """The ``(key, source)`` pairs of a card's ``[sources]`` table for its ``[section]``:
+    every key set in ``body`` needs a non-empty free-text source, and no source may be
+    given for a key that is not set (``defaults[key]`` names the default then)."""
+    src = get_table(table, "sources", file=file)
+    check_keys(src, keys, file=file, prefix="sources")
+    sources = []
+    for key in keys:
+        if key in body:
+            if key not in src:
+                raise ConfigError(f"missing source for {section}.{key}; every value set in a "
+                                  "card needs a free-text source (paper, section, equation)",
+                                  file=file, key=f"sources.{key}")
+            text = get_str(src, key, file=file, prefix="sources")
+            if not text.strip():
+                raise ConfigError("empty source text", file=file, key=f"sources.{key}")
+            sources.append((key, text))
+        else:
+            if key in src:
+                raise ConfigError(f"source given for {section}.{key}, which is not set; set the "
+                                  "value or remove the source", file=file, key=f"sources.{key}")
+            sources.append((key, f"default ({defaults[key]})"))
+    return tuple(sources)
+
+
 class CardNotFound(ConfigError):
     """Neither a built-in card name nor an existing file (the caller adds file/key)."""
 

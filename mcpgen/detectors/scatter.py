@@ -251,25 +251,11 @@ def scatter_card(table: dict, *, file="<dict>", builtin=None) -> ScatterCard:
     if v["T_max"] is not None and not v["T_max"] > v["T_min"]:
         raise ConfigError(f"T_max = {format_energy(v['T_max'])} must be > T_min = "
                           f"{format_energy(v['T_min'])}", file=file, key="scatter.T_max")
-    src = get_table(table, "sources", file=file)
-    check_keys(src, SCATTER_KEYS, file=file, prefix="sources")
-    sources = []
-    for key in SCATTER_KEYS:
-        if key in body:
-            if key not in src:
-                raise ConfigError(f"missing source for scatter.{key}; every value set in a card "
-                                  "needs a free-text source (paper, section, equation)",
-                                  file=file, key=f"sources.{key}")
-            text = get_str(src, key, file=file, prefix="sources")
-            if not text.strip():
-                raise ConfigError("empty source text", file=file, key=f"sources.{key}")
-            sources.append((key, text))
-        else:
-            if key in src:
-                raise ConfigError(f"source given for scatter.{key}, which is not set; set the "
-                                  "value or remove the source", file=file, key=f"sources.{key}")
-            sources.append((key, f"default ({_DEFAULT_TEXT.get(key, 'none')})"))
-    return ScatterCard(name=name, module=module, sources=tuple(sources), file=str(file),
+    from .cards import card_sources
+
+    sources = card_sources(table, "scatter", SCATTER_KEYS, body,
+                           {k: _DEFAULT_TEXT.get(k, "none") for k in SCATTER_KEYS}, file=file)
+    return ScatterCard(name=name, module=module, sources=sources, file=str(file),
                        builtin=builtin, **v)
 
 

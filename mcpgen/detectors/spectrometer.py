@@ -124,25 +124,11 @@ def spectrometer_card(table: dict, *, file="<dict>", builtin=None) -> Spectromet
     module = get_str(det, "module", file=file, prefix="detector", choices=("spectrometer",))
     spec = SPECTROMETER.table(table, file=file, required=True)
     values = SPECTROMETER.read(spec, file=file)
-    src = get_table(table, "sources", file=file)
-    check_keys(src, SPECTROMETER_KEYS, file=file, prefix="sources")
-    sources = []
-    for key in SPECTROMETER_KEYS:
-        if key in spec:
-            if key not in src:
-                raise ConfigError(f"missing source for spectrometer.{key}; every value set in a "
-                                  "card needs a free-text source (paper, section, equation)",
-                                  file=file, key=f"sources.{key}")
-            text = get_str(src, key, file=file, prefix="sources")
-            if not text.strip():
-                raise ConfigError("empty source text", file=file, key=f"sources.{key}")
-            sources.append((key, text))
-        else:
-            if key in src:
-                raise ConfigError(f"source given for spectrometer.{key}, which is not set; set "
-                                  "the value or remove the source", file=file, key=f"sources.{key}")
-            sources.append((key, f"default ({SPECTROMETER_DEFAULTS[key]!r})"))
-    return SpectrometerCard(name=name, module=module, sources=tuple(sources), file=str(file),
+    from .cards import card_sources
+
+    sources = card_sources(table, "spectrometer", SPECTROMETER_KEYS, spec,
+                           {k: repr(v) for k, v in SPECTROMETER_DEFAULTS.items()}, file=file)
+    return SpectrometerCard(name=name, module=module, sources=sources, file=str(file),
                             builtin=builtin, **values)
 
 

@@ -209,7 +209,8 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
         if writer is None:  # no trials at all cannot happen (plan >= 1), but stay safe
             raise RuntimeError("no events generated")
         seconds = time.perf_counter() - t0
-        tally = {k: {"sum": v, "eps_power": module.tallies[k][0], "doc": module.tallies[k][1]}
+        tally = {k: {"sum": v, "detector_eps_power": module.tallies[k][0],
+                     "doc": module.tallies[k][1]}
                  for k, v in tally.items()}
         writer.metadata.update(events=done, sum_weights=acc.sum_w, yield_sums=acc.to_dict(),
                                detector_tally=tally,

@@ -124,6 +124,11 @@ class Process(ABC):
         return None
 
     @classmethod
+    def check_source(cls, source, *, file=None, prefix="setup") -> None:
+        """Raise ConfigError (naming ``file`` and the key under ``prefix``) if this source
+        cannot feed the process (beyond its kind, checked with :attr:`source_kinds`)."""
+
+    @classmethod
     def mass_limit(cls, source, settings) -> float:
         """Largest producible mass (MeV) for this source and settings (exclusive)."""
         return float("inf")

@@ -109,8 +109,10 @@ def vector_decays(parent, axis, polarised, u, m_chi, E, px, py, pz, jv, jchi, jb
     parent (n, 4): V lab four-momenta (E, px, py, pz), with the event's V mass;
     axis (n, 3): unit spin axis in the V rest frame (ignored unless ``polarised``);
     u (n, 2): uniforms in [0, 1)."""
-    if u.shape[1] < 2 or u.shape[0] < parent.shape[0] or axis.shape[0] < parent.shape[0]:
-        raise ValueError("vector_decays: u must be (n, 2) and axis (n, 3)")
+    if u.shape[1] < 2 or u.shape[0] < parent.shape[0] or axis.shape[0] < parent.shape[0] \
+            or E.shape[0] < parent.shape[0] or max(jv, jchi, jbar) >= E.shape[1] \
+            or min(jv, jchi, jbar) < 0:
+        raise ValueError("vector_decays: u must be (n, 2), axis (n, 3), E (n, k) with the slots < k")
     m2 = m_chi * m_chi
     for i in range(parent.shape[0]):
         Ev, qx, qy, qz = parent[i, 0], parent[i, 1], parent[i, 2], parent[i, 3]
@@ -159,12 +161,31 @@ def pseudoscalar_decays(parent, m_p, z, u, m_chi, E, px, py, pz, jp, jgam, jstar
     """Fill slots jp (P), jgam (gamma), jstar (gamma*), jchi, jbar of events 0..n-1.
 
     parent (n, 4): P lab four-momenta; z (n,): q^2/m_P^2 of the pair; u (n, 4) uniforms."""
-    if u.shape[1] < 4 or u.shape[0] < parent.shape[0] or z.shape[0] < parent.shape[0]:
-        raise ValueError("pseudoscalar_decays: u must be (n, 4) and z (n,)")
+    if u.shape[1] < 4 or u.shape[0] < parent.shape[0] or z.shape[0] < parent.shape[0] \
+            or E.shape[0] < parent.shape[0] or max(jp, jgam, jstar, jchi, jbar) >= E.shape[1] \
+            or min(jp, jgam, jstar, jchi, jbar) < 0:
+        raise ValueError("pseudoscalar_decays: u must be (n, 4), z (n,), E (n, k) with the "
+                         "slots < k")
     for i in range(parent.shape[0]):
         pseudoscalar_event(i, parent[i, 0], parent[i, 1], parent[i, 2], parent[i, 3], m_p, z[i],
                            u[i, 0], u[i, 1], u[i, 2], u[i, 3], m_chi, E, px, py, pz,
                            jp, jgam, jstar, jchi, jbar)
+
+
+@jit
+def _check_event_arrays(k, cdf, lo, hi, pdg_row, status_row, mass_row, E, px, py, pz, mass, pdg,
+                        status, w):
+    n = E.shape[0]
+    for a in (px, py, pz, mass):
+        if a.shape[0] != n or a.shape[1] != k:
+            raise ValueError("spectrum events: the momentum and mass arrays must be (n, k)")
+    if pdg.shape[0] != n or pdg.shape[1] != k or status.shape[0] != n or status.shape[1] != k \
+            or E.shape[1] != k or w.shape[0] != n:
+        raise ValueError("spectrum events: pdg and status must be (n, k), w (n,)")
+    if pdg_row.shape[0] != k or status_row.shape[0] != k or mass_row.shape[0] != k:
+        raise ValueError("spectrum events: the slot rows must have k entries")
+    if lo.shape[0] != cdf.shape[0] - 1 or hi.shape[0] != cdf.shape[0] - 1 or lo.shape[1] < 2:
+        raise ValueError("spectrum events: the table needs n_bins + 1 cdf nodes and (n_bins, 2) edges")
 
 
 @jit
@@ -181,6 +202,8 @@ def spectrum_vector_events(gen, cdf, guide, lo, hi, is_energy, m_nodes, m_cdf, m
                            w):
     """Events V -> chi chibar (slots V, chi, chibar) with unpolarised V from a spectrum
     table; the V mass from the line shape (nodes, cdf, guide); every event gets ``weight``."""
+    _check_event_arrays(3, cdf, lo, hi, pdg_row, status_row, mass_row, E, px, py, pz, mass, pdg,
+                        status, w)
     for i in range(E.shape[0]):
         u0, u1, u2, u3 = gen.random(), gen.random(), gen.random(), gen.random()
         mv = inverse_cdf(m_nodes, m_cdf, m_guide, gen.random())
@@ -206,6 +229,8 @@ def spectrum_pseudoscalar_events(gen, cdf, guide, lo, hi, is_energy, m_p, z_node
                                  pdg, status, w):
     """Events P -> gamma gamma*(-> chi chibar) (slots P, gamma, gamma*, chi, chibar) from a
     spectrum table, q^2 = z m_P^2 from the tabulated Dalitz spectrum (nodes, cdf, guide)."""
+    _check_event_arrays(5, cdf, lo, hi, pdg_row, status_row, mass_row, E, px, py, pz, mass, pdg,
+                        status, w)
     for i in range(E.shape[0]):
         u0, u1, u2, u3 = gen.random(), gen.random(), gen.random(), gen.random()
         Ep, qx, qy, qz = table_parent(u0, u1, u2, u3, cdf, guide, lo, hi, is_energy, m_p)

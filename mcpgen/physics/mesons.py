@@ -192,14 +192,21 @@ def i3_integrand(z, x):
 
 
 def i3(x: float) -> float:
-    """I3(x) = int_{4x}^1 dz dI3/dz (seed 001 eq. 2), by adaptive quadrature in ln z."""
+    """I3(x) = int_{4x}^1 dz dI3/dz (seed 001 eq. 2), by adaptive quadrature in
+    w = sqrt(ln z - ln 4x), where the integrand 2 w z dI3/dz is smooth (the sqrt
+    threshold and the 1/z become regular; also for x just below 1/4)."""
     from scipy.integrate import quad
 
     x = float(x)
     if not 0.0 < x < 0.25:
         return 0.0
-    val, _ = quad(lambda u: math.exp(u) * float(i3_integrand(math.exp(u), x)),
-                  math.log(4.0 * x), 0.0, epsabs=0.0, epsrel=1e-11, limit=200)
+    u0 = math.log(4.0 * x)
+
+    def f(w):
+        z = math.exp(u0 + w * w)
+        return 2.0 * w * z * float(i3_integrand(z, x))
+
+    val, _ = quad(f, 0.0, math.sqrt(-u0), epsabs=0.0, epsrel=1e-11, limit=200)
     return val
 
 

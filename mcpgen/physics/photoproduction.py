@@ -18,7 +18,8 @@ extrapolation, and for J/psi, with the same slope formula, only indicative).
 
 On a nucleus of mass number A (radius R = 1.2 A^(1/3) fm, uniform density, thickness
 T(b)), the Glauber model of vector-meson photoproduction with V-nucleon absorption
-cross section sigma_VN = sigma_tot(V p) (T. H. Bauer, R. D. Spital, D. R. Yennie and
+cross section sigma_VN = sigma_tot(V p) (also in the incoherent survival, where the
+inelastic part, ~0.85 sigma_tot, would be the stricter choice; T. H. Bauer, R. D. Spital, D. R. Yennie and
 F. M. Pipkin, Rev. Mod. Phys. 50 (1978) 261, sec. IV, high-energy limit: coherence
 length 2k/m_V^2 > R, no real part):
 

@@ -98,6 +98,15 @@ class MesonDecayProcess(Process):
         return MesonSettings(x_min=steering.x_min(setup))
 
     @classmethod
+    def check_source(cls, source, *, file=None, prefix="setup"):
+        from ..physics.mesons import meson
+
+        if source.kind == "lepton-beam":
+            Photoproduction.check(source, meson(cls.meson), file=file, prefix=prefix)
+        else:
+            source.species(meson(cls.meson).name, file=file, key=f"{prefix}.spectrum")
+
+    @classmethod
     def mass_limit(cls, source, settings) -> float:
         """m_chi < m_meson/2 (narrow width; module docstring of mcpgen.physics.mesons)."""
         from ..physics.mesons import meson
@@ -152,10 +161,9 @@ class MesonDecayProcess(Process):
         return R.block_rng(self.seed, purpose, b).random((n, k))
 
     def block(self, b, n_points, n_trials, unweighted):
-        n_decay = 2 if self.data.kind == "vector" else 5   # P: z, photon (cos, phi), chi (cos, phi)
         if self.photo is None:
             return self._spectrum_block(b, n_points, self.xsec.sigma / n_trials)
-        u = self._uniforms("generate", b, n_points, Photoproduction.N_UNIFORMS + n_decay + 1)
+        u = self._uniforms("generate", b, n_points, Photoproduction.N_UNIFORMS + 2 + 1)
         mass = self._parent_mass(u[:, Photoproduction.N_UNIFORMS - 1])
         ev = self.photo.sample(u, mass, self.br)
         w = ev["w"]
@@ -262,19 +270,28 @@ class Photoproduction:
 
     N_UNIFORMS = 8
 
-    def __init__(self, source, meson, x_min):
+    @staticmethod
+    def check(source, meson, *, file=None, prefix="setup"):
+        """ConfigError if ``meson`` cannot be photoproduced by this lepton beam."""
         from ..physics import photoproduction as PP
 
         if meson.kind != "vector" or meson.name not in PP.SCHULER_SJOSTRAND:
             raise ConfigError(f"photoproduction is implemented for "
                               f"{', '.join(PP.SCHULER_SJOSTRAND)}, not {meson.name}",
-                              key="physics.process")
+                              file=file, key="physics.process")
         if source.is_muon:
-            raise ConfigError("vector-meson photoproduction needs an e- or e+ beam (muon "
-                              "bremsstrahlung is suppressed by (m_e/m_mu)^2)", key="setup.beam")
-        if not source.thickness > 0 or source.electron_length != "tsai":
-            raise ConfigError("vector-meson photoproduction needs a target of finite thickness "
-                              "with electron_length = \"tsai\"", key="setup.electron_length")
+            raise ConfigError(f"vector-meson photoproduction needs an electron beam, not "
+                              f"{source.beam!r} (muon bremsstrahlung is suppressed by "
+                              "(m_e/m_mu)^2); allowed: e-, e+", file=file, key=f"{prefix}.beam")
+        if source.electron_length != "tsai":
+            raise ConfigError("vector-meson photoproduction follows the degrading electron; "
+                              "allowed: electron_length = \"tsai\"", file=file,
+                              key=f"{prefix}.electron_length")
+
+    def __init__(self, source, meson, x_min):
+        from ..physics import photoproduction as PP
+
+        self.check(source, meson)
         self.source, self.meson = source, meson
         mat = source.material
         self.A, self.Z = mat.A, mat.Z

@@ -153,6 +153,9 @@ def read_table(path) -> MesonTable:
     species = {}
     for name, r in rows.items():
         a = np.array(r, float)
+        if not a[:, 4].sum() > 0:
+            raise ConfigError(f"every bin of {name} is empty; allowed: at least one bin with "
+                              "per_pot > 0 (or leave the species out)", file=path)
         err = a[:, 5] if a.shape[1] > 5 else np.zeros(len(a))
         species[name] = SpeciesSpectrum(lo=a[:, [0, 2]], hi=a[:, [1, 3]], per_pot=a[:, 4],
                                         stat_err=err)

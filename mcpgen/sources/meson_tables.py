@@ -121,7 +121,7 @@ class ModelNotInstalled(RuntimeError):
 
 
 @dataclass(frozen=True)
-class MesonTable:
+class FlatTable:
     """A meson spectrum table as read from disk (one row per non-zero bin)."""
 
     path: str
@@ -165,7 +165,7 @@ def parse_species_values(text: str) -> dict:
     return out
 
 
-def read_table(path) -> MesonTable:
+def read_columns(path) -> FlatTable:
     """Read a meson spectrum table (format 1) written by :func:`write_table`, validated by
     the run-time reader :func:`mcpgen.sources.meson_spectrum.read_table`, as flat columns."""
     from .meson_spectrum import read_table as read_spectrum
@@ -181,7 +181,7 @@ def read_table(path) -> MesonTable:
     meson = np.array([n for n, s in zip(names, sp) for _ in range(len(s.per_pot))], dtype=object)
     lo = np.concatenate([s.lo for s in sp])
     hi = np.concatenate([s.hi for s in sp])
-    return MesonTable(path, t.header, meson, lo[:, 0], hi[:, 0], lo[:, 1], hi[:, 1],
+    return FlatTable(path, t.header, meson, lo[:, 0], hi[:, 0], lo[:, 1], hi[:, 1],
                       np.concatenate([s.per_pot for s in sp]),
                       np.concatenate([s.stat_err for s in sp]))
 
@@ -460,7 +460,7 @@ def secondary_estimate(model, energy, acc, events_per_point, seed):
                 run = subprocess.run(cmd, capture_output=True, text=True)
                 if run.returncode:
                     raise RuntimeError(f"{' '.join(cmd)} failed:\n{run.stderr[-2000:]}")
-                t = read_table(out)
+                t = read_columns(out)
                 rows.append([(t.multiplicity(name), t.multiplicity(name, p_min=10.0))
                              for name in MESON_NAMES])
             mult[proj] = np.array(rows)      # [grid, species, (all, p>10)]
