@@ -24,6 +24,18 @@ BUILTIN_CARDS = ("na64mu", "na64e", "ldmx", "ship_scatter")
 DETECTOR_KEYS = ("name", "module")
 
 
+def card_table(module: str, section, example: str) -> str:
+    """The README table of a module's card keys, generated from its ``section``
+    declaration (:class:`mcpgen.schema.Section`)."""
+    rows = ["| key | type | default | meaning |", "|---|---|---|---|",
+            f"| `detector.name` | string | required | display name, e.g. `\"{example}\"` |",
+            "| `detector.module` | string | required | detector module (`mcpgen list`): "
+            f"`\"{module}\"` |", *section.markdown(),
+            f"| `sources.<key>` | string | required for every `{section.name}` key that is set | "
+            "free-text source of the number (paper, section, equation) |"]
+    return "\n".join(rows) + "\n"
+
+
 def card_sources(table, section: str, keys, body: dict, defaults: dict, *, file) -> tuple:
     """The ``(key, source)`` pairs of a card's ``[sources]`` table for its ``[section]``:
     every key set in ``body`` needs a non-empty free-text source, and no source may be

@@ -105,13 +105,9 @@ _DEFAULT_TEXT = {"shape": "'box'", "width": "none", "height": "none", "radius": 
 
 def card_reference() -> str:
     """The README table of the card keys, generated from the declarations."""
-    rows = ["| key | type | default | meaning |", "|---|---|---|---|",
-            "| `detector.name` | string | required | display name, e.g. `\"SHiP SND\"` |",
-            "| `detector.module` | string | required | detector module (`mcpgen list`): "
-            "`\"scatter\"` |", *SCATTER.markdown(),
-            "| `sources.<key>` | string | required for every `scatter` key that is set | "
-            "free-text source of the number (paper, section, equation) |"]
-    return "\n".join(rows) + "\n"
+    from .cards import card_table
+
+    return card_table("scatter", SCATTER, "SHiP SND")
 
 
 # --------------------------------------------------------------------------- card

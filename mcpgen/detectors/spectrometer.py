@@ -67,13 +67,9 @@ SPECTROMETER_DEFAULTS = {k.name: k.default for k in SPECTROMETER.keys if k.defau
 
 def card_reference() -> str:
     """The README table of the card keys, generated from the declarations."""
-    rows = ["| key | type | default | meaning |", "|---|---|---|---|",
-            "| `detector.name` | string | required | display name, e.g. `\"NA64mu\"` |",
-            "| `detector.module` | string | required | detector module (`mcpgen list`): "
-            "`\"spectrometer\"` |", *SPECTROMETER.markdown(),
-            "| `sources.<key>` | string | required for every `spectrometer` key that is set | "
-            "free-text source of the number (paper, section, equation) |"]
-    return "\n".join(rows) + "\n"
+    from .cards import card_table
+
+    return card_table("spectrometer", SPECTROMETER, "NA64mu")
 
 
 CARD_REFERENCE = card_reference()

@@ -113,10 +113,10 @@ class Process(ABC):
                           "`mcpgen run` with a steering file", key="--process")
 
     @classmethod
-    @abstractmethod
     def build(cls, source, mass: float, settings, seed: int) -> "Process":
-        """The process for one source and mass (MeV); ``settings`` is the steering's
-        :class:`~mcpgen.steering.GeneratorConfig`.  Bad input raises ConfigError."""
+        """The process for one source and mass (MeV) with the channel's ``settings``
+        (:meth:`settings`); bad input raises ConfigError.  Default: the constructor."""
+        return cls(source, mass, settings, seed)
 
     @classmethod
     def settings(cls, steering, setup):

@@ -61,10 +61,6 @@ class BremProcess(Process):
         self.xsec = None
 
     @classmethod
-    def build(cls, source, mass, settings, seed):
-        return cls(source, mass, settings, seed)
-
-    @classmethod
     def settings(cls, steering, setup):
         return LeptonNucleusSettings(method=steering.physics.method, x_min=steering.x_min(setup),
                                      train_events=steering.run.train_events,

@@ -88,10 +88,6 @@ class MesonDecayProcess(Process):
         self.xsec = None
 
     @classmethod
-    def build(cls, source, mass, settings, seed):
-        return cls(source, mass, settings, seed)
-
-    @classmethod
     def settings(cls, steering, setup):
         if setup.source.kind != "lepton-beam":
             return MesonSettings()
