@@ -88,7 +88,11 @@ def _parser(xsec_process: str = "brem") -> argparse.ArgumentParser:
 
     if xsec_process in PROCESSES:
         for o in PROCESSES.get(xsec_process).xsec_options:
-            x.add_argument(f"--{o.name}", required=o.required, default=o.default, help=o.help)
+            if o.flag:
+                x.add_argument(o.cli_name, dest=o.name, action="store_true", help=o.help)
+            else:
+                x.add_argument(o.cli_name, dest=o.name, required=o.required, default=o.default,
+                               help=o.help)
 
     rc = sub.add_parser("recast", help="turn a dark-photon limit into an MCP limit (seed 001 eq. 20)",
                         description="Recast a dark-photon limit eps_up(m_A') into the MCP limit for the same "
@@ -145,7 +149,7 @@ def _cmd_xsec(a) -> int:
     for o in PROCESSES.get(a.process).xsec_options:
         v = getattr(a, o.name)
         if o.kind is not None and v is not None:
-            v = parse_quantity(v, o.kind, default_unit=o.cli_unit, key=f"--{o.name}")
+            v = parse_quantity(v, o.kind, default_unit=o.cli_unit, key=o.cli_name)
         options[o.name] = v
     res = xsec(a.process, eps=_float(a.eps, "--eps"), seed=a.seed,
                precision=_float(a.precision, "--precision"), **options)

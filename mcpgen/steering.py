@@ -67,8 +67,8 @@ PHYSICS = Section("physics", (
         "(l N -> l N A'), meson decays `\"pi0\"`, `\"eta\"`, `\"etaprime\"` (P -> gamma chi "
         "chibar), `\"rho\"`, `\"omega\"`, `\"phi\"`, `\"jpsi\"`, `\"psi2s\"`, "
         "`\"upsilon1s\"`... (V -> chi chibar; rho, omega, phi, jpsi also photoproduced at a lepton "
-        "beam); channels of one model add up in the yields; a meson channel is skipped at masses "
-        "at or above m_meson/2",
+        "beam), `\"ee\"` (e+e- -> chi chibar with ISR, collider source); channels of one model "
+        "add up in the yields; a meson channel is skipped at masses at or above m_meson/2",
         type_doc="string or array"),
     Key("method", "str", "etl", "lepton-nucleus cross-section method: `\"etl\"` exact tree level, "
         "`\"ww\"` Weizsaecker-Williams with the exact t_min, `\"iww\"` improved WW of seed 001 "
@@ -422,10 +422,11 @@ def reference_markdown() -> str:
              for k, typ, default, doc in KEY_DOCS]
     import dataclasses
 
-    from .sources.meson_spectrum import KEYS
+    from .sources import collider, meson_spectrum
 
-    rows += [dataclasses.replace(k, doc=f"meson-spectrum source: {k.doc}").markdown("setup")
-             for k in KEYS.keys]
+    for name, mod in (("meson-spectrum", meson_spectrum), ("collider", collider)):
+        rows += [dataclasses.replace(k, doc=f"{name} source: {k.doc}").markdown("setup")
+                 for k in mod.KEYS.keys]
     rows += LIMITS.markdown()
     return "\n".join(rows) + "\n"
 

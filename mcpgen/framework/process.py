@@ -64,6 +64,12 @@ class Option:
     default: object = None
     kind: str | None = None   #: "energy", "mass", "length": the CLI parses it with units
     cli_unit: str = ""        #: unit of a plain number on the command line
+    flag: bool = False        #: a switch without a value (``--isr``)
+
+    @property
+    def cli_name(self) -> str:
+        """The command-line flag: ``--sqrt-s`` for ``sqrt_s``."""
+        return "--" + self.name.replace("_", "-")
 
 
 @dataclass

@@ -45,12 +45,14 @@ PROCESSES = Registry("process", {
         ("pi0", "PI0"), ("eta", "ETA"), ("etaprime", "ETAPRIME"), ("rho", "RHO"),
         ("omega", "OMEGA"), ("phi", "PHI"), ("jpsi", "JPSI"), ("psi2s", "PSI2S"),
         ("upsilon1s", "UPSILON1S"), ("upsilon2s", "UPSILON2S"), ("upsilon3s", "UPSILON3S"))},
+    "ee": "mcpgen.processes.ee_annihilation:EEProcess",
 })
 
 #: parent sources: name -> Source subclass
 SOURCES = Registry("source", {
     "lepton-beam": "mcpgen.sources.lepton_beam:LeptonBeamSource",
     "meson-spectrum": "mcpgen.sources.meson_spectrum:MesonSpectrumSource",
+    "collider": "mcpgen.sources.collider:ColliderSource",
 })
 
 #: detector modules: name (the card's ``detector.module``) -> DetectorModule subclass
