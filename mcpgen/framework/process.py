@@ -148,9 +148,15 @@ class Process(ABC):
     def integrate(self, rel_err: float, max_points: int) -> CrossSection:
         """Train the sampler and integrate to ``rel_err`` (at most ``max_points`` points)."""
 
-    @abstractmethod
     def plan(self, n_events: int, unweighted: bool) -> int:
-        """Points to draw for about ``n_events`` events (after :meth:`integrate`)."""
+        """Points to draw for about ``n_events`` events (after :meth:`integrate`, whose
+        CrossSection is ``self.xsec``): n / (unweighting efficiency) for unweighted events,
+        n / (share of points with a non-zero weight) for weighted ones."""
+        import math
+
+        xs = self.xsec
+        keep = min(xs.efficiency, 1.0) if unweighted else xs.nonzero_fraction
+        return max(1, int(math.ceil(n_events / max(keep, 1e-12))))
 
     @abstractmethod
     def block(self, b: int, n_points: int, n_trials: int, unweighted: bool):

@@ -84,6 +84,36 @@ def scrambled_sobol(gen, bits: int, dim: int) -> np.ndarray:
     return u
 
 
+def plain_mc_integrate(weights, seed, n_uniforms, rel_err, max_points, *, fraction=1e-3,
+                       block_bits=14):
+    """sigma by plain Monte Carlo: blocks of 2**block_bits points of ``n_uniforms``
+    uniforms (purpose "integrate" of :mod:`mcpgen.rng`), ``weights(u)`` per point, until
+    the relative error ``rel_err`` (at least 4 blocks) or ``max_points``; returns
+    :class:`~mcpgen.framework.process.CrossSection` with the unweighting threshold that
+    leaves ``fraction`` of the integral above it."""
+    from .. import rng as R
+    from ..framework.process import CrossSection
+
+    ws, tot, tot2, n, b = [], 0.0, 0.0, 0, 0
+    size = 1 << block_bits
+    mean = err = 0.0
+    while n < max_points:
+        w = weights(R.block_rng(seed, "integrate", b).random((size, n_uniforms)))
+        ws.append(w)
+        tot += float(w.sum())
+        tot2 += float((w * w).sum())
+        n += size
+        b += 1
+        mean = tot / n
+        err = math.sqrt(max(tot2 / n - mean * mean, 0.0) / n)
+        if b >= 4 and mean > 0 and err <= rel_err * mean:
+            break
+    f = np.concatenate(ws)
+    w_max = unweighting_threshold(f, fraction)
+    return CrossSection(mean, err, n, w_max, mean / w_max if w_max > 0 else float("nan"),
+                        int(np.count_nonzero(f)) / n)
+
+
 def unweighting_threshold(f: np.ndarray, fraction: float) -> float:
     """Smallest w_max with sum(max(f - w_max, 0)) <= fraction * sum(f)."""
     f = np.sort(f[f > 0])[::-1]

@@ -101,42 +101,21 @@ class EEProcess(Process):
         return w, rs, s_pair, x
 
     def integrate(self, rel_err, max_points):
-        from .. import rng as R
-        from ..generators.sampling import unweighting_threshold
-
         if self.source.isr == "none" and self.source.energy_spread == 0:
             from ..physics.ee_annihilation import born_sigma_pb
 
             sigma = float(born_sigma_pb(self.source.sqrt_s, self.mass))
             self.xsec = CrossSection(sigma, 0.0, 0, sigma, 1.0, 1.0 if sigma > 0 else 0.0)
         else:
-            ws, tot, tot2, n, b = [], 0.0, 0.0, 0, 0
-            size = 1 << 14
-            while n < max_points:
-                w = self._points(R.block_rng(self.seed, "integrate", b).random((size, N_UNIFORMS)))[0]
-                ws.append(w)
-                tot += w.sum()
-                tot2 += (w * w).sum()
-                n += size
-                b += 1
-                mean = tot / n
-                err = math.sqrt(max(tot2 / n - mean * mean, 0.0) / n)
-                if n >= 4 * size and mean > 0 and err <= rel_err * mean:
-                    break
-            f = np.concatenate(ws)
-            w_max = unweighting_threshold(f, OVERWEIGHT_FRACTION)
-            self.xsec = CrossSection(mean, err, n, w_max, mean / w_max if w_max > 0 else math.nan,
-                                     int(np.count_nonzero(f)) / n)
+            from ..generators.sampling import plain_mc_integrate
+
+            self.xsec = plain_mc_integrate(lambda u: self._points(u)[0], self.seed, N_UNIFORMS,
+                                           rel_err, max_points, fraction=OVERWEIGHT_FRACTION)
         if not (self.xsec.sigma > 0 and math.isfinite(self.xsec.sigma)):
             raise ConfigError(f"no chi pairs of m = {self.mass:g} MeV at sqrt(s) = "
                               f"{self.source.sqrt_s:g} MeV (zero cross section)",
                               key="physics.masses")
         return self.xsec
-
-    def plan(self, n_events, unweighted):
-        xs = self.xsec
-        keep = min(xs.efficiency, 1.0) if unweighted else xs.nonzero_fraction
-        return max(1, int(math.ceil(n_events / max(keep, 1e-12))))
 
     def block(self, b, n_points, n_trials, unweighted):
         from .. import rng as R

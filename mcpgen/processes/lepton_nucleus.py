@@ -102,11 +102,6 @@ class BremProcess(Process):
                                  xs.efficiency, xs.nonzero_fraction)
         return self.xsec
 
-    def plan(self, n_events, unweighted):
-        xs = self.xsec
-        keep = min(xs.efficiency, 1.0) if unweighted else xs.nonzero_fraction
-        return max(1, int(math.ceil(n_events / max(keep, 1e-12))))
-
     def block(self, b, n_points, n_trials, unweighted):
         from ..generators import brem_kernels as K
 

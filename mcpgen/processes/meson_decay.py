@@ -146,11 +146,6 @@ class MesonDecayProcess(Process):
                               "MeV in this set-up (zero rate)", key="physics.masses")
         return self.xsec
 
-    def plan(self, n_events, unweighted):
-        xs = self.xsec
-        keep = min(xs.efficiency, 1.0) if unweighted else xs.nonzero_fraction
-        return max(1, int(math.ceil(n_events / max(keep, 1e-12))))
-
     def _uniforms(self, purpose, b, n, k):
         from .. import rng as R
 
@@ -401,27 +396,11 @@ class Photoproduction:
 
     def integrate(self, proc, rel_err, max_points):
         """Plain Monte Carlo in blocks until the relative error ``rel_err``."""
-        from .. import rng as R
-        from ..generators.sampling import unweighting_threshold
+        from ..generators.sampling import plain_mc_integrate
 
-        ws, total, total2, n, b = [], 0.0, 0.0, 0, 0
-        size = 1 << 14
-        while n < max_points:
-            u = R.block_rng(proc.seed, "integrate", b).random((size, self.N_UNIFORMS))
-            w = self.sample(u, proc._parent_mass(u[:, -1]), proc.br)["w"]
-            ws.append(w)
-            total += w.sum()
-            total2 += (w * w).sum()
-            n += size
-            b += 1
-            mean = total / n
-            err = math.sqrt(max(total2 / n - mean * mean, 0.0) / n)
-            if n >= 4 * size and mean > 0 and err <= rel_err * mean:
-                break
-        f = np.concatenate(ws)
-        w_max = unweighting_threshold(f, OVERWEIGHT_FRACTION)
-        return CrossSection(mean, err, n, w_max, mean / w_max if w_max > 0 else float("nan"),
-                            int(np.count_nonzero(f)) / n)
+        return plain_mc_integrate(
+            lambda u: self.sample(u, proc._parent_mass(u[:, -1]), proc.br)["w"], proc.seed,
+            self.N_UNIFORMS, rel_err, max_points, fraction=OVERWEIGHT_FRACTION)
 
     def metadata(self):
         from ..physics.photoproduction import nuclear_factors
