@@ -93,6 +93,20 @@ def reach_plot(points, path, *, title: str = "", references=None, bands=None):
     return fig
 
 
+def _closed_region(points):
+    """(masses, low, high) of the first excluded eps interval at each mass, if some
+    interval ends below eps = 1 (a region rather than a lower limit); else None."""
+    rows = []
+    for p in sorted(points, key=lambda p: p.m_chi):
+        iv = getattr(p, "intervals", None) or ()
+        if iv:
+            rows.append((float(p.m_chi), float(iv[0][0]), float(iv[0][1])))
+    if not rows or all(hi >= 1.0 for _, _, hi in rows):
+        return None
+    m, lo, hi = zip(*rows)
+    return list(m), list(lo), list(hi)
+
+
 def _band_curves(points, bands):
     """{band: (masses, low, high)} of the set-ups of each band (see :func:`reach_plot`)."""
     out = {}
@@ -137,7 +151,15 @@ def _figure(points, title, references, bands=None):
         mine = [p for p in points if p.label == lab and getattr(p, "channel", "") == channel]
         curve = _finite_curve([p.m_chi for p in mine], [p.eps_limit for p in mine])
         name = (lab or "(unlabelled)") + (f" {channel}" if lab in several else "")
-        if curve:
+        region = _closed_region(mine)
+        if region:
+            # a reach closed above (slow MCPs of an e+e- tracker): the excluded region
+            m, lo, hi = region
+            ax.fill_between(m, lo, hi, alpha=0.3, label=f"{name} (excluded)")
+            ax.plot(m, lo, "-", lw=1)
+            ax.plot(m, hi, "-", lw=1)
+            drawn += 1
+        elif curve:
             m, e = zip(*curve)
             ax.plot(m, e, "o-", ms=3, label=name)
             drawn += 1
@@ -215,7 +237,9 @@ class ReachPlotProcess:
         request = {"path": os.path.abspath(os.fspath(path)), "title": str(title),
                    "bands": dict(bands or {}),
                    "points": [{"label": p.label, "channel": getattr(p, "channel", ""),
-                               "m_chi": float(p.m_chi), "eps_limit": float(p.eps_limit)}
+                               "m_chi": float(p.m_chi), "eps_limit": float(p.eps_limit),
+                               "intervals": [list(map(float, iv)) for iv in
+                                             (getattr(p, "intervals", None) or ())]}
                               for p in points]}
         try:
             answer, _ = self._proc.communicate(json.dumps(request) + "\n", timeout=self.TIMEOUT)
