@@ -69,7 +69,7 @@ def test_registry_lookups():
                          "darkphoton"),
     (PROCESSES, "zzz", "unknown process 'zzz'; allowed: brem, darkphoton"),
     (SOURCES, "lepton_beam", "unknown source 'lepton_beam' (did you mean 'lepton-beam'?)"),
-    (DETECTORS, "tracker", "unknown detector module 'tracker'; allowed: spectrometer"),
+    (DETECTORS, "calorimeter", "unknown detector module 'calorimeter' (did you mean 'spectrometer'?); allowed: spectrometer, scatter, tracker"),
 ])
 def test_registry_unknown_names_are_one_line_errors(registry, name, needle):
     with pytest.raises(ConfigError) as exc:

@@ -22,3 +22,10 @@ def test_readme_scatter_card_table_is_the_generated_one():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert card_reference() in readme
+
+
+def test_readme_tracker_card_table_is_the_generated_one():
+    from mcpgen.detectors.tracker import card_reference
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert card_reference() in readme

@@ -366,7 +366,7 @@ def test_builtin_cards_and_copies_identical():
         for key, text in card.sources:   # literature values have real sources, others say so
             assert text and (text.startswith("default") or "seed" in text or
                              text.startswith("illustrative")), (name, key)
-    assert [load_card(n).module for n in BUILTIN_CARDS] == ["spectrometer"] * 3 + ["scatter"]
+    assert [load_card(n).module for n in BUILTIN_CARDS] == ["spectrometer"] * 3 + ["scatter", "tracker", "tracker"]
     x_th = [load_card(name).x_th for name in ("na64mu", "na64e", "ldmx")]
     assert x_th == [0.5, 0.5, 0.7]
     assert load_card("na64e").recoil == "visible" and load_card("ldmx").recoil == "lepton"
@@ -388,8 +388,8 @@ def card_dict(**spectrometer):
      "0 <= resolution"),
     (lambda d: d["spectrometer"].update(recoil="muon"), "spectrometer.recoil",
      "'lepton', 'visible'"),
-    (lambda d: d["detector"].update(module="tracker"), "detector.module",
-     "unknown detector module 'tracker'; allowed: spectrometer"),
+    (lambda d: d["detector"].update(module="calorimeter"), "detector.module",
+     "unknown detector module 'calorimeter' (did you mean 'spectrometer'?); allowed: spectrometer, scatter, tracker"),
     (lambda d: d["sources"].pop("x_th"), "sources.x_th", "missing source"),
     (lambda d: d["sources"].update(theta_max="x"), "sources.theta_max", "not set"),
     (lambda d: d.pop("detector"), "detector", "missing required table"),

@@ -177,9 +177,13 @@ def _figure(points, title, references, bands=None):
             drawn += 1
 
     if drawn:
-        ax.set_xscale("log")
+        masses = [float(p.m_chi) for p in points] or [1.0]
+        narrow = max(masses) < 2.0 * min(masses)   # a scan near one threshold (e+e-)
         ax.set_yscale("log")
-        for axis in (ax.xaxis, ax.yaxis):
+        axes = (ax.yaxis,) if narrow else (ax.xaxis, ax.yaxis)
+        if not narrow:
+            ax.set_xscale("log")
+        for axis in axes:
             axis.set_major_formatter(_log_formatter())
             axis.set_minor_formatter(_log_formatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
     else:

@@ -20,7 +20,7 @@ from ..errors import ConfigError
 from ..units import check_keys, get_str, get_table, parse_toml, read_toml
 
 #: names of the cards shipped with mcpgen
-BUILTIN_CARDS = ("na64mu", "na64e", "ldmx", "ship_scatter")
+BUILTIN_CARDS = ("na64mu", "na64e", "ldmx", "ship_scatter", "stcf_tracker", "stcf_tracker_delta")
 DETECTOR_KEYS = ("name", "module")
 
 

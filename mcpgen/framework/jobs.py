@@ -54,24 +54,24 @@ def job_seed(master: int, job: Job) -> int:
 def jobs_of(steering, *, masses=None, labels=None) -> list:
     """The jobs of a steering, optionally restricted to some masses (MeV) and set-up labels.
 
-    With several channels, a channel is skipped at the masses at or above its kinematic
-    limit (a meson channel closes at m_meson/2) as long as another channel of the
-    set-up is open there; a mass that no channel can make stays, so that
-    :func:`check_job` reports it."""
+    A (set-up, channel) is skipped at the masses at or above its kinematic limit (a
+    meson channel closes at m_meson/2, an e+e- set-up above sqrt(s)/2) as long as some
+    other set-up or channel of the steering is open there; a mass that nothing can
+    make stays, so that :func:`check_job` reports it."""
     from ..framework.registry import PROCESSES
 
-    out = []
     channels = steering.physics.channels
+    limits = {(i, c): PROCESSES.get(c).mass_limit(s.source, settings_for(steering, s, c))
+              for i, s in enumerate(steering.setups) for c in channels}
+    out = []
     for i, s in enumerate(steering.setups):
         if labels is not None and s.label not in labels:
             continue
-        limits = {c: PROCESSES.get(c).mass_limit(s.source, settings_for(steering, s, c))
-                  for c in channels}
         for channel in channels:
             for m in steering.physics.masses:
                 if masses is not None and f"{m:.6g}" not in {f"{x:.6g}" for x in masses}:
                     continue
-                if not m < limits[channel] and any(m < v for v in limits.values()):
+                if not m < limits[(i, channel)] and any(m < v for v in limits.values()):
                     continue
                 out.append(Job(i, s.label, channel, float(m)))
     return out

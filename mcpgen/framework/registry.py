@@ -59,4 +59,5 @@ SOURCES = Registry("source", {
 DETECTORS = Registry("detector module", {
     "spectrometer": "mcpgen.detectors.spectrometer:Spectrometer",
     "scatter": "mcpgen.detectors.scatter:Scatter",
+    "tracker": "mcpgen.detectors.tracker:Tracker",
 })
