@@ -112,6 +112,16 @@ def run_benchmarks(n_events: int = 1_000_000, stream=sys.stdout) -> dict:
             f"{r['sampler_events_per_s']:.3g} weighted ev/s = {r['efficiency']:.2f} of a bare "
             f"Numba kernel drawing the same uniforms and writing the same arrays "
             f"({r['bare_events_per_s']:.3g} ev/s)")
+    from .bench_ee import ee_benchmark
+
+    res["ee"] = []
+    for card in ("stcf_tracker", "stcf_tracker_delta"):
+        e = ee_benchmark(max(1, n_events // 262144), card=card)
+        res["ee"].append(e)
+        say(f"  e+e- -> chi chibar (3 GeV, 1499 MeV, ISR, {card}): generated "
+            f"{e['generated_events_per_s']:.3g} ev/s = {e['efficiency']:.2f} of a bare kernel "
+            f"({e['bare_events_per_s']:.3g} ev/s); tracker {e['transported_mcps_per_s']:.3g} "
+            f"MCPs/s on {e['eps_grid_points']} eps points")
     w = bench_root_write(n_events)
     res["root_write"] = w
     say(f"  ROOT writing ({w['compression']}): {w['payload_MB_per_s']:.1f} MB/s of event payload "

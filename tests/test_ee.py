@@ -108,3 +108,50 @@ def test_xsec_command(capsys):
         assert main(["xsec", "--process", "ee", "--sqrt-s", "4GeV", *bad]) == 2
         err = capsys.readouterr().err
         assert needle in err and err.count("\n") == 1
+
+
+def test_ee_run_with_the_tracker(tmp_path):
+    """steering -> e+e- events -> tracker -> ROOT -> eps intervals (a region closed above
+    for the ionisation signature: fast-enough MCPs at large eps stop or ionise too little)."""
+    import csv
+
+    import mcpgen
+    from mcpgen.io.root import read_events
+
+    text = """\
+[run]
+name = "stcf"
+seed = 2
+events = 2000
+precision = 0.01
+
+[physics]
+process = "ee"
+masses = [1499, 1510]
+
+[[setup]]
+label = "STCF"
+source = "collider"
+sqrt_s = "3 GeV"
+luminosity = 100
+energy_spread = "2.1 MeV"
+detector = "stcf_tracker"
+"""
+    path = tmp_path / "stcf.toml"
+    path.write_text(text)
+    from mcpgen.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="kinematic limit"):   # 1510 MeV > (3 GeV + 5 x 2.1)/2
+        mcpgen.run(path, tmp_path / "bad", workers=1, progress=False)
+    assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").iterdir())
+    path.write_text(text.replace("[1499, 1510]", "[1499, 1500]"))
+    res = mcpgen.run(path, tmp_path / "out", workers=1, progress=False)
+    batch, meta = read_events(tmp_path / "out" / "STCF_ee_m1499MeV.root")
+    assert meta["weight_unit"] == "pb" and meta["exposure"] == 1e5
+    assert "det_hit" in batch.collections and batch.det_eff_table.shape[1] == 51
+    with open(tmp_path / "out" / "limits.csv", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["m_chi_MeV"] == "1499.0"]
+    lo = float(rows[0]["eps_low"])
+    # the ionisation floor of the PSTAR stopping power: eps >= 3.26e-3 (validation/ionisation.py)
+    assert 3.2e-3 < lo < 5e-3
+    assert res.yields and all(p.weight_unit == "pb" for p in res.yields)
