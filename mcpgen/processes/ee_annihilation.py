@@ -206,8 +206,10 @@ class EEProcess(Process):
             src = ColliderSource(sqrt_s=float(sqrt_s), luminosity=1.0,
                                  energy_spread=float(spread), isr=isr_model if isr else "none")
         except ConfigError as e:
-            names = {"sqrt_s": "--sqrt-s", "energy_spread": "--spread"}
-            raise ConfigError(str(e).split(": ", 1)[-1], key=names.get(e.key, e.key)) from None
+            names = {"sqrt_s": ("--sqrt-s", "sqrt_s"), "energy_spread": ("--spread", "spread")}
+            flag, word = names.get(e.key, (e.key, e.key))
+            msg = str(e).split(": ", 1)[-1].replace(str(e.key), word)
+            raise ConfigError(msg, key=flag) from None
         limit = cls.mass_limit(src, None)
         if not (math.isfinite(mass) and 0 < mass < limit):
             raise ConfigError(f"mass {mass!r} MeV out of range; allowed: 0 < mass < "
