@@ -36,6 +36,15 @@ def card_table(module: str, section, example: str) -> str:
     return "\n".join(rows) + "\n"
 
 
+def card_header(table, module: str, sections, *, file) -> tuple:
+    """Check a card's top-level tables against ``sections`` and read ``[detector]``:
+    returns ``(name, module)``, the module required to be ``module``."""
+    check_keys(table, sections, file=file, prefix="")
+    det = get_table(table, "detector", file=file, required=True)
+    return (get_str(det, "name", file=file, prefix="detector"),
+            get_str(det, "module", file=file, prefix="detector", choices=(module,)))
+
+
 def card_sources(table, section: str, keys, body: dict, defaults: dict, *, file) -> tuple:
     """The ``(key, source)`` pairs of a card's ``[sources]`` table for its ``[section]``:
     every key set in ``body`` needs a non-empty free-text source, and no source may be

@@ -52,8 +52,7 @@ from ..physics.chi_e_scattering import (TARGETS, get_target, poisson_at_least,
                                         sigma_window)
 from ..schema import Key, Section
 from ..units import (MISSING, check_keys, check_range, dotted, format_energy, format_length,
-                     get_quantity, get_str, get_table)
-
+                     get_quantity)
 CARD_SECTIONS = ("detector", "sources", "scatter")
 SHAPES = ("box", "cylinder")
 #: default eps grid of the efficiency table: 10 points per decade from 1e-5 to 1
@@ -224,10 +223,9 @@ def _eps_grid(value, *, file) -> tuple:
 
 def scatter_card(table: dict, *, file="<dict>", builtin=None) -> ScatterCard:
     """Validate a scatter card given as a dict (the parsed TOML) and build it."""
-    check_keys(table, CARD_SECTIONS, file=file, prefix="")
-    det = get_table(table, "detector", file=file, required=True)
-    name = get_str(det, "name", file=file, prefix="detector")
-    module = get_str(det, "module", file=file, prefix="detector", choices=("scatter",))
+    from .cards import card_header
+
+    name, module = card_header(table, "scatter", CARD_SECTIONS, file=file)
     body = SCATTER.table(table, file=file, required=True)
     v = SCATTER.read(body, file=file)
     v["distance"] = _length(body, "distance", file=file, default=MISSING, ge=0.0)

@@ -41,7 +41,7 @@ from ..errors import ConfigError
 from ..framework.detector import DetectorModule
 from ..framework.process import Column
 from ..schema import Key, Section
-from ..units import MISSING, check_keys, get_str, get_table
+from ..units import MISSING
 
 CARD_SECTIONS = ("detector", "sources", "spectrometer")
 #: how the recoil energy E_rec is reconstructed
@@ -114,10 +114,9 @@ class SpectrometerCard(SPECTROMETER.dataclass("_SpectrometerSettings")):
 
 def spectrometer_card(table: dict, *, file="<dict>", builtin=None) -> SpectrometerCard:
     """Validate a spectrometer card given as a dict (the parsed TOML) and build it."""
-    check_keys(table, CARD_SECTIONS, file=file, prefix="")
-    det = get_table(table, "detector", file=file, required=True)
-    name = get_str(det, "name", file=file, prefix="detector")
-    module = get_str(det, "module", file=file, prefix="detector", choices=("spectrometer",))
+    from .cards import card_header
+
+    name, module = card_header(table, "spectrometer", CARD_SECTIONS, file=file)
     spec = SPECTROMETER.table(table, file=file, required=True)
     values = SPECTROMETER.read(spec, file=file)
     from .cards import card_sources

@@ -64,7 +64,7 @@ from ..framework.process import Collection, Column
 from ..physics.ionisation import (MATERIALS, delta_ray_mean_number, electronic_stopping,
                                   get_material)
 from ..schema import Key, Section
-from ..units import check_keys, check_range, get_str, get_table
+from ..units import check_range
 from .scatter import DEFAULT_EPS_GRID, _eps_grid
 
 CARD_SECTIONS = ("detector", "sources", "tracker")
@@ -195,10 +195,9 @@ def _quantity(body, key, default, *, file, positive=False):
 
 def tracker_card(table: dict, *, file="<dict>", builtin=None) -> TrackerCard:
     """Validate a tracker card given as a dict (the parsed TOML) and build it."""
-    check_keys(table, CARD_SECTIONS, file=file, prefix="")
-    det = get_table(table, "detector", file=file, required=True)
-    name = get_str(det, "name", file=file, prefix="detector")
-    module = get_str(det, "module", file=file, prefix="detector", choices=("tracker",))
+    from .cards import card_header
+
+    name, module = card_header(table, "tracker", CARD_SECTIONS, file=file)
     body = TRACKER.table(table, file=file, required=False)
     v = TRACKER.read(body, file=file)
     for key in _UNITS:
