@@ -53,6 +53,7 @@ from ..physics.chi_e_scattering import (TARGETS, get_target, poisson_at_least,
 from ..schema import Key, Section
 from ..units import (MISSING, check_keys, check_range, dotted, format_energy, format_length,
                      get_quantity)
+
 CARD_SECTIONS = ("detector", "sources", "scatter")
 SHAPES = ("box", "cylinder")
 #: default eps grid of the efficiency table: 10 points per decade from 1e-5 to 1
