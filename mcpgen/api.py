@@ -125,11 +125,18 @@ class RunResult:
 
 
 def _job_task(args):
-    """One job on a worker: (steering, job, out, seed, events, identity) -> metadata."""
-    st, job, out, seed, events, identity = args
+    """One job on a worker: (steering, job, out, seed, events, identity, log) -> summary;
+    ``log``: block lines for a batch log (:class:`~mcpgen.framework.progress.BlockLog`)."""
+    st, job, out, seed, events, identity, log = args
     from .framework.jobs import run_job
 
-    meta = run_job(st, job, out, seed=seed, events=events, identity=identity)
+    progress = None
+    if log:
+        from .framework.progress import BlockLog
+
+        progress = BlockLog(f"{job.label} {job.channel} m = {job.mass:.6g} MeV",
+                            st.run.events if events is None else events)
+    meta = run_job(st, job, out, seed=seed, events=events, identity=identity, progress=progress)
     return {k: meta[k] for k in ("label", "channel", "mass_MeV", "sigma", "sigma_err",
                                  "weight_unit", "events", "job_seed", "setup_seconds",
                                  "cpu_seconds")}
@@ -225,14 +232,18 @@ def _run_jobs(st, jobs, out, events, seed, workers, scheduler, processes, progre
         todo = [j for j in jobs if folder.finished(j) is None]
         bar = None
         if progress:
-            from tqdm import tqdm
+            from .framework.progress import RunProgress, compile_notice
 
-            bar = tqdm(total=len(todo), unit="job", desc="mcpgen run", disable=None)
+            if todo:
+                compile_notice()
+            bar = RunProgress(len(todo))
+        log = bar is not None and bar.bar is None
         try:
             n_workers = sched.default_workers(len(todo)) if workers is None else workers
-            sched.run_jobs(_job_task, [(st, j, str(out), seed, events, identity) for j in todo],
+            sched.run_jobs(_job_task, [(st, j, str(out), seed, events, identity, log)
+                                       for j in todo],
                            workers=n_workers, address=scheduler, processes=processes,
-                           progress=None if bar is None else bar.update)
+                           progress=None if bar is None else bar.job_done)
         finally:
             if bar is not None:
                 bar.close()
@@ -248,7 +259,7 @@ def _run_jobs(st, jobs, out, events, seed, workers, scheduler, processes, progre
             provenance=_provenance(st, metas, s_up, time.perf_counter() - t0,
                                    dict(events=events, seed=seed, workers=workers,
                                         scheduler=scheduler, processes=processes)),
-            plotter=plotter)
+            plotter=plotter, plots=st.plots)
     return RunResult(out=out, files=files, yields=points, seconds=time.perf_counter() - t0,
                      reused=len(jobs) - len(todo))
 
@@ -323,10 +334,12 @@ def _warm_up(st, jobs, gc_phase=None):
             gc_phase.resume()
 
 
-def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None):
+def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None, plots=None):
     """Write the summary files for job metadata ``metas``; return (points, files).
-    ``plotter``: an optional :class:`~mcpgen.analysis.plots.ReachPlotProcess` that draws
-    the reach plot (in-process if it fails)."""
+    ``plots``: the steering's :class:`~mcpgen.plot_spec.PlotSpec` (default: the one in
+    the job metadata); ``plotter``: an optional
+    :class:`~mcpgen.analysis.plots.ReachPlotProcess` that draws the reach figures
+    (in-process if it fails)."""
     from .analysis.yields import channel_sums, point_from_metadata, write_limits_csv, \
         write_yields_csv
     from .framework.rundir import write_atomic
@@ -338,11 +351,12 @@ def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None):
         write_limits_csv(points, out / "limits.csv")
         _write_detector_csv(metas, out / "detector.csv")
         bands = {m["label"]: m["band"] for m in metas if m.get("band")}
-        if plotter is None or not plotter.plot(points, out / "reach.png", title=title,
-                                               bands=bands):
-            from .analysis.plots import reach_plot
+        if plots is None:
+            plots = next((m["plot_spec"] for m in metas if m.get("plot_spec")), None)
+        if plotter is None or not plotter.plot(points, out, plots, title=title, bands=bands):
+            from .analysis.plots import reach_figures
 
-            reach_plot(points, out / "reach.png", title=title, bands=bands)
+            reach_figures(points, out, plots, title=title, bands=bands)
     except OSError as e:
         raise ConfigError(f"cannot write the summary files: {e.strerror or e}", file=out) from None
     if provenance is not None:

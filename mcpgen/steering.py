@@ -14,6 +14,7 @@ are in hepunits base units: energies and masses in MeV, lengths in mm.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import numpy as np
 from hepunits import keV
 
 from .errors import ConfigError
+from .plot_spec import PlotSpec, read_plot_spec
 from .schema import Key, Section
 from .units import check_range, get_table, parse_quantity, read_toml
 
@@ -115,7 +117,7 @@ LIMITS = Section("limits", (
         f"(Feldman-Cousins: <= {FC_MAX_OBSERVED})", bounds=dict(ge=-1, le=10**12)),
 ))
 
-SECTIONS = ("run", "physics", "setup", "limits")
+SECTIONS = ("run", "physics", "setup", "limits", "reference", "plot")
 
 
 class RunConfig(RUN.dataclass("RunConfig")):
@@ -189,6 +191,7 @@ class Steering:
     physics: PhysicsSettings
     setups: tuple
     limits: LimitsConfig
+    plots: PlotSpec = PlotSpec()  #: reference curves and extra reach figures
     path: Path | None = None     #: the steering file, None for a dict
     text: str | None = None      #: raw file text, None for a dict
     file: str = "<dict>"         #: the label used in error messages
@@ -226,7 +229,7 @@ class Steering:
                 d["card"] = s.card.to_dict()
             setups.append(d)
         return {"run": dict(vars(self.run)), "physics": phys, "setup": setups,
-                "limits": dict(vars(self.limits))}
+                "limits": dict(vars(self.limits)), **self.plots.to_steering()}
 
 
 def load_steering(path) -> Steering:
@@ -235,8 +238,7 @@ def load_steering(path) -> Steering:
     table, text = read_toml(path)
     steering = steering_from_dict(table, file=str(path), base_dir=path.parent,
                                   default_name=path.stem)
-    return Steering(steering.run, steering.physics, steering.setups, steering.limits,
-                    path=path, text=text, file=str(path))
+    return dataclasses.replace(steering, path=path, text=text, file=str(path))
 
 
 def steering_from_dict(d: dict, *, file="<dict>", base_dir=None, default_name="mcpgen") -> Steering:
@@ -282,7 +284,8 @@ def steering_from_dict(d: dict, *, file="<dict>", base_dir=None, default_name="m
                              "by 5 resolutions: a higher generator cut would drop events the "
                              "detector accepts)")
     limits = _limits(LIMITS.table(d, file=file), file)
-    return Steering(run, physics, setups, limits, file=str(file))
+    plots = read_plot_spec(d, file=file, base_dir=base_dir, setups=[s.label for s in setups])
+    return Steering(run, physics, setups, limits, plots, file=str(file))
 
 
 def slug(label: str) -> str:
@@ -420,14 +423,15 @@ def reference_markdown() -> str:
     rows += SETUP.markdown()
     rows += [f"| `setup.{k}` | {typ} | {default} | lepton-beam source: {doc} |"
              for k, typ, default, doc in KEY_DOCS]
-    import dataclasses
-
     from .sources import collider, meson_spectrum
 
     for name, mod in (("meson-spectrum", meson_spectrum), ("collider", collider)):
         rows += [dataclasses.replace(k, doc=f"{name} source: {k.doc}").markdown("setup")
                  for k in mod.KEYS.keys]
     rows += LIMITS.markdown()
+    from . import plot_spec
+
+    rows += plot_spec.markdown()
     return "\n".join(rows) + "\n"
 
 

@@ -36,7 +36,7 @@ masses = [10, "0.1 GeV"]
 label = "NA64mu"
 """ + NA64MU_SETUP
 FILES = ("NA64mu_brem_m100MeV.root", "NA64mu_brem_m10MeV.root")
-SUMMARY = ("limits.csv", "provenance.json", "reach.png", "yields.csv")
+SUMMARY = ("limits.csv", "provenance.json", "reach.pdf", "reach.png", "yields.csv")
 #: metadata that records wall-clock timing, the only thing two runs of a job may differ in
 TIMING = ("setup_seconds", "cpu_seconds")
 

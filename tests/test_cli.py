@@ -117,7 +117,7 @@ def test_xsec_bad_input(capsys, args, needle):
 
 
 FILES = ["NA64mu_brem_m200MeV.root", "NA64mu_brem_m20MeV.root"]
-SUMMARY = ["limits.csv", "provenance.json", "reach.png", "run.json", "yields.csv"]
+SUMMARY = ["limits.csv", "provenance.json", "reach.pdf", "reach.png", "run.json", "yields.csv"]
 
 
 @pytest.fixture(scope="module")

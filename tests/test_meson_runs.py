@@ -218,13 +218,15 @@ def test_model_band_curves():
 def test_closed_regions_are_drawn_as_regions(tmp_path):
     from types import SimpleNamespace as P
 
-    from mcpgen.analysis.plots import _closed_region, reach_plot
+    from mcpgen.analysis.plots import _closed_regions, reach_plot
 
-    open_ = [P(label="A", channel="x", m_chi=m, eps_limit=1e-3, intervals=((1e-3, 1.0),))
-             for m in (1.0, 2.0)]
-    closed = [P(label="B", channel="x", m_chi=m, eps_limit=3e-3, intervals=((3e-3, 2e-2),))
-              for m in (2.0, 1.0)]
-    assert _closed_region(open_) is None
-    assert _closed_region(closed) == ([1.0, 2.0], [3e-3, 3e-3], [2e-2, 2e-2])
+    open_ = [P(label="A", channel="x", m_chi=m, eps_limit=1e-3, intervals=((1e-3, 1.0),),
+               efficiency_model={"kind": "constant"}) for m in (1.0, 2.0)]
+    closed = [P(label="B", channel="x", m_chi=m, eps_limit=3e-3, intervals=((3e-3, 2e-2),) if
+                m != 3.0 else (), efficiency_model={"kind": "table"}) for m in (2.0, 1.0, 3.0, 4.0)]
+    assert _closed_regions(open_) is None       # a lower limit: a curve
+    # tabulated detection probability: outlined regions, split where a mass has no reach
+    assert _closed_regions(closed) == [([1.0, 2.0], [3e-3, 3e-3], [2e-2, 2e-2]),
+                                       ([4.0], [3e-3], [2e-2])]
     reach_plot(open_ + closed, tmp_path / "r.png")
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

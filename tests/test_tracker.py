@@ -180,6 +180,37 @@ def test_ionisation_interval_and_length():
     assert 0 < b.det_ion_len_chi[0] < 10 * cm and b.det_eff[0] == 0.0
 
 
+def test_layered_tracker_hits_are_layer_crossings():
+    """With layers = N the ionisation hits are the layer radii the ionising path crosses:
+    a chi that barely slows crosses every layer, at r = R_k exactly (no smearing), so a
+    chi at 90 degrees has its hits at t = R_k and one at 45 degrees at t = sqrt(2) R_k;
+    a chi stopping inside the gas crosses only the layers below its stopping radius
+    (counted by hand from its ionising path)."""
+    c = card(inner_radius=200.0, layers=8, hit_resolution=0.0, eps_grid=(1e-3, 1e-2))
+    radii = 200.0 + 100.0 * (np.arange(8) + 0.5)       # cell centres of 8 x 10 cm
+    mod = Tracker(c, eps_ref=1e-2)
+    b = make_batch([(0.02, math.pi / 2)], [(0.02, math.pi / 4)])
+    mod.apply(b, None, np.random.default_rng(0))
+    assert b.det_nhit_chi[0] == 8 and b.det_nhit_chibar[0] == 8
+    offsets, hits = b.collections["det_hit"]
+    t = np.asarray(hits["t"])
+    parent = np.asarray(hits["parent"])
+    assert np.allclose(t[parent == 0], radii, rtol=1e-12)
+    assert np.allclose(t[parent == 1], math.sqrt(2) * radii, rtol=1e-12)
+    r = np.hypot(hits["x"], hits["y"])
+    assert np.allclose(np.sort(r), np.sort(np.concatenate([radii, radii])), rtol=1e-12)
+    # a slow chi that stops in the gas: the layers crossed while it ionises, by hand
+    mod = Tracker(card(inner_radius=200.0, layers=8, eps_grid=(0.01, 0.05)), eps_ref=0.05)
+    b = make_batch([(0.012, math.pi / 2)], [(0.02, math.pi / 2)])
+    mod.apply(b, None, np.random.default_rng(0))
+    L = b.det_ion_len_chi[0]
+    lo, hi = ionising_interval(range_table("propane", M), np.array([0.05]), 25 * eV / cm)
+    start = 200.0 + M * (range_table("propane", M).r(0.012) - range_table("propane", M).r(
+        min(hi[0], 0.012))) / 0.05 ** 2
+    assert 0 < L < 800.0
+    assert b.det_nhit_chi[0] == np.count_nonzero((radii >= start) & (radii <= start + L))
+
+
 # ------------------------------------------------------------------------- cards
 def test_builtin_card_and_copy():
     assert Path(CARD_FILE).read_text() == REPO_CARD.read_text()

@@ -368,38 +368,51 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def test_reach_plot_png(tmp_path):
     from mcpgen.analysis.plots import reach_plot
+    from mcpgen.plot_spec import Reference
 
-    path = tmp_path / "reach.pdf"  # the extension must not change the format
-    fig = reach_plot(_points(), path, title="test",
-                     references=[("seed 001 Fig. 2", [10.0, 100.0], [1e-4, 1e-3])])
+    path = tmp_path / "reach.png"   # the stem; one file per format
+    ref = Reference("seed 001 Fig. 2", "test", (10.0, 100.0), (1e-4, 1e-3))
+    bound = Reference("excluded", "test", (10.0, 100.0), (1e-2, 2e-2), shaded=True)
+    fig = reach_plot(_points(), path, title="test", references=[ref, bound])
     assert path.read_bytes()[:8] == PNG_MAGIC
-    assert sorted(os.listdir(tmp_path)) == ["reach.pdf"]
+    assert (tmp_path / "reach.pdf").read_bytes()[:5] == b"%PDF-"
+    assert sorted(os.listdir(tmp_path)) == ["reach.pdf", "reach.png"]
+    assert all(os.stat(tmp_path / n).st_mode & 0o044 == 0o044 for n in os.listdir(tmp_path))
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     styles = {ln.get_label(): ln.get_linestyle() for ln in ax.get_lines()}
     assert styles["seed 001 Fig. 2"] == "--"
     assert styles["NA64mu"] == "-"
+    assert "excluded" in ax.get_legend_handles_labels()[1]   # the shaded region
     # the NaN point is not drawn
     (na64mu,) = [ln for ln in ax.get_lines() if ln.get_label() == "NA64mu"]
     assert list(na64mu.get_xdata()) == [10.0]
 
 
 def test_reach_plot_process(tmp_path, monkeypatch):
-    """The helper process writes the same PNG as reach_plot in-process; a helper that
+    """The helper process writes the same PNGs as reach_figures in-process; a helper that
     cannot start, or dies, answers False (the caller then plots itself) and leaves no
     file behind."""
-    from mcpgen.analysis.plots import ReachPlotProcess, _power_of_ten, reach_plot
+    from mcpgen.analysis.plots import ReachPlotProcess, _power_of_ten, reach_figures
+    from mcpgen.plot_spec import Curve, Figure, PlotSpec
 
-    reach_plot(_points(), tmp_path / "here.png", title="t")
+    spec = PlotSpec(figures=(Figure("one", "only NA64mu", (Curve("NA64mu", color="red"),),
+                                    None),))
+    (tmp_path / "here").mkdir()
+    (tmp_path / "there").mkdir()
+    assert reach_figures(_points(), tmp_path / "here", spec, title="t") == [
+        str(tmp_path / "here" / n) for n in ("reach.png", "reach.pdf", "reach_one.png",
+                                              "reach_one.pdf")]
     with ReachPlotProcess() as helper:
-        assert helper.plot(_points(), tmp_path / "there.png", title="t")
-    assert (tmp_path / "there.png").read_bytes() == (tmp_path / "here.png").read_bytes()
+        assert helper.plot(_points(), tmp_path / "there", spec, title="t")
+    for name in ("reach.png", "reach_one.png"):
+        assert (tmp_path / "there" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
     helper = ReachPlotProcess()
     helper.close()                      # stopped unused: no answer, no file
-    assert not helper.plot(_points(), tmp_path / "never.png")
+    assert not helper.plot(_points(), tmp_path / "never")
     monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
-    assert not ReachPlotProcess().plot(_points(), tmp_path / "never.png")
-    assert sorted(os.listdir(tmp_path)) == ["here.png", "there.png"]
+    assert not ReachPlotProcess().plot(_points(), tmp_path / "never")
+    assert sorted(os.listdir(tmp_path)) == ["here", "there"]
     assert [_power_of_ten(x) for x in (1e-3, 2e-3, 0.0126, 9.9999, 1.0)] == \
         ["10\u207b\u00b3", "2\u00d710\u207b\u00b3", "1.26\u00d710\u207b\u00b2", "10\u00b9",
          "10\u2070"]

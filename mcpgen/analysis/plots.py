@@ -62,49 +62,90 @@ def _log_formatter(**kwargs):
     return _Formatter(**kwargs)
 
 
-def reach_plot(points, path, *, title: str = "", references=None, bands=None):
-    """Write a PNG of eps_limit vs m_chi (MeV) on log-log axes.
+_LINESTYLE = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
+
+
+def reach_figures(points, out, spec=None, *, title: str = "", bands=None,
+                  formats=("png", "pdf")) -> list:
+    """Write ``reach.<fmt>`` (every set-up and reference) and one ``reach_<name>.<fmt>``
+    per ``[[plot]]`` of ``spec`` (a :class:`~mcpgen.plot_spec.PlotSpec` or its dict)
+    into folder ``out``; return the paths written."""
+    from ..plot_spec import PlotSpec
+
+    spec = spec if isinstance(spec, PlotSpec) else PlotSpec.from_dict(spec)
+    out = os.fspath(out)
+    points = list(points)
+    written = []
+    for name, fig_title, curves, refs in [("reach", title, None, None)] + [
+            (f"reach_{f.name}", f.title or title, f.curves, f.references) for f in spec.figures]:
+        chosen = [r for r in spec.references if refs is None or r.label in refs]
+        reach_plot(points, os.path.join(out, name + ".png"), title=fig_title,
+                   references=chosen, bands=bands, curves=curves, formats=formats)
+        written += [os.path.join(out, f"{name}.{fmt}") for fmt in formats]
+    return written
+
+
+def reach_plot(points, path, *, title: str = "", references=None, bands=None, curves=None,
+               formats=("png", "pdf")):
+    """Write the reach plot, eps_limit vs m_chi (MeV), as ``path`` with each suffix of
+    ``formats`` (``reach.png`` -> ``reach.png``, ``reach.pdf``).
 
     Parameters
     ----------
     points : iterable of YieldPoint (anything with ``label``, ``m_chi`` in MeV
-        and ``eps_limit``, optionally ``channel``).  One line per label and channel
-        (the channel is named where a label has several, e.g. "LDMX sum"), in order
-        of first appearance;
-        NaN limits (no reach) are skipped, and a label without any finite limit
-        is listed in the legend as "<label> (no reach)".
-    path : output file; always PNG (``format="png"`` whatever the extension),
-        written atomically (temporary file in the same directory + os.replace).
+        and ``eps_limit``, optionally ``channel`` and ``intervals``).  One line per label
+        and channel (the channel is named where a label has several, e.g. "LDMX sum"),
+        in order of first appearance; NaN limits (no reach) are skipped, and a label
+        without any finite limit is listed in the legend as "<label> (no reach)".  A
+        reach closed above (the eps ``intervals`` of slow-MCP signatures) is drawn as
+        an outlined region, as in seed 004 Figs. 1-3.
     title : optional axes title.
-    references : optional list of ``(label, masses_MeV, eps)`` curves drawn
-        dashed, e.g. the expected reach read off a seed's figure.
+    references : :class:`~mcpgen.plot_spec.Reference` curves (existing bounds, other
+        studies): dashed lines, or shaded excluded regions with ``shaded``.
     bands : optional ``{label: band name}``: the set-ups of one band (e.g. one per
         hadronic model) get a shaded band between the smallest and largest of their
         limits at each mass (their channel sum, or their single channel); only their
         summed curves are drawn.
+    curves : optional :class:`~mcpgen.plot_spec.Curve` list: only these set-ups (their
+        channel sum, or ``channel``), with their colours, line styles and legend texts.
 
-    With nothing finite to draw the figure carries the note "no reach".
-    Returns the matplotlib ``Figure`` (not attached to pyplot) for further use.
+    Files are written atomically (temporary file in the same directory + os.replace),
+    readable like the ROOT files.  With nothing finite to draw the figure carries the
+    note "no reach".  Returns the matplotlib ``Figure`` (not attached to pyplot).
     """
-    fig = _figure(points, title, references, bands)
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-        os.chmod(tmp, 0o644)
+    fig = _figure(points, title, references, bands, curves)
+    stem, _ = os.path.splitext(os.fspath(path))
+    for fmt in formats:
+        with atomic_path(f"{stem}.{fmt}", suffix=f".{fmt}") as tmp:
+            fig.savefig(tmp, format=fmt, dpi=110)
     return fig
 
 
-def _closed_region(points):
-    """(masses, low, high) of the first excluded eps interval at each mass, if some
-    interval ends below eps = 1 (a region rather than a lower limit); else None."""
+def _closed_regions(points):
+    """Outlines (masses, low, high) of the excluded eps intervals when the detection
+    probability is tabulated in eps (``efficiency_model`` "table": slow-MCP trackers,
+    scattering detectors), whose reach may close above (seed 004 Figs. 1-3); else None.
+    A run of consecutive masses with an interval is one region (the first interval of
+    each mass; limits.csv lists them all)."""
+    if not any(_efficiency_kind(p) == "table" for p in points):
+        return None
     rows = []
     for p in sorted(points, key=lambda p: p.m_chi):
         iv = getattr(p, "intervals", None) or ()
-        if iv:
-            rows.append((float(p.m_chi), float(iv[0][0]), float(iv[0][1])))
-    if not rows or all(hi >= 1.0 for _, _, hi in rows):
-        return None
-    m, lo, hi = zip(*rows)
-    return list(m), list(lo), list(hi)
+        rows.append((float(p.m_chi), (float(iv[0][0]), float(iv[0][1])) if iv else None))
+    regions, current = [], []
+    for m, iv in rows + [(math.nan, None)]:
+        if iv is not None:
+            current.append((m, *iv))
+        elif current:
+            regions.append(tuple(map(list, zip(*current))))
+            current = []
+    return regions or None
+
+
+def _efficiency_kind(p) -> str:
+    model = getattr(p, "efficiency_model", None) or ""
+    return model.get("kind", "") if isinstance(model, dict) else str(model)
 
 
 def _band_curves(points, bands):
@@ -125,81 +166,117 @@ def _band_curves(points, bands):
     return out
 
 
-def _figure(points, title, references, bands=None):
-    """The Figure of :func:`reach_plot`."""
+def _curve_list(points, bands, curves):
+    """[(label, channel, name, style)] of the curves to draw (see :func:`reach_plot`)."""
+    keys = []
+    for p in points:  # one curve per (set-up, channel); the channel is named when a set-up has several
+        key = (p.label, getattr(p, "channel", ""))
+        if key not in keys:
+            keys.append(key)
+    several = {lab for lab, _ in keys if sum(1 for other, _ in keys if other == lab) > 1}
+    if curves is not None:
+        out = []
+        for c in curves:
+            channel = c.channel or ("sum" if c.setup in several else
+                                    next((ch for lab, ch in keys if lab == c.setup), ""))
+            name = c.label or c.setup + (f" {channel}" if c.channel else "")
+            out.append((c.setup, channel, name, dict(color=c.color or None,
+                                                     linestyle=_LINESTYLE[c.line])))
+        return out
+    in_band = set(bands or {})
+    return [(lab, ch, (lab or "(unlabelled)") + (f" {ch}" if lab in several else ""), {})
+            for lab, ch in keys
+            if not (lab in in_band and lab in several and ch != "sum")]  # bands: their sums
+
+
+def _figure(points, title, references, bands=None, curves=None):
+    """The Figure of :func:`reach_plot` (matplotlib object API, the mplhep ROOT style)."""
+    import matplotlib
+    import mplhep
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     points = list(points)
-    labels = []
-    for p in points:  # one curve per (set-up, channel); the channel is named when a set-up has several
-        key = (p.label, getattr(p, "channel", ""))
-        if key not in labels:
-            labels.append(key)
-    several = {lab for lab, _ in labels if sum(1 for other, _ in labels if other == lab) > 1}
+    # the ROOT style with its TeX Gyre Heros text; mathtext in DejaVu (the style's custom
+    # mathtext fonts log "findfont" warnings for the symbols they lack)
+    with matplotlib.rc_context({**mplhep.style.ROOT, "mathtext.fontset": "dejavusans"}):
+        fig = Figure(figsize=(8.0, 6.4))
+        FigureCanvasAgg(fig)
+        fig.subplots_adjust(left=0.15, right=0.96, bottom=0.13, top=0.92)
+        ax = fig.add_subplot()
+        drawn = 0
+        for lab, channel, name, style in _curve_list(points, bands, curves):
+            mine = [p for p in points if p.label == lab and getattr(p, "channel", "") == channel]
+            curve = _finite_curve([p.m_chi for p in mine], [p.eps_limit for p in mine])
+            regions = _closed_regions(mine)
+            if regions:
+                # a reach that may close above (slow MCPs of an e+e- tracker): outlined
+                for k, (m, lo, hi) in enumerate(regions):
+                    line, = ax.plot(m + m[::-1] + m[:1], lo + hi[::-1] + lo[:1], lw=2,
+                                    label=name if k == 0 else None, **style)
+                    style = {**style, "color": line.get_color()}   # one colour per set-up
+                drawn += 1
+            elif curve:
+                m, e = zip(*curve)
+                ax.plot(m, e, marker="o", ms=4, lw=2, label=name,
+                        **{"linestyle": "-", **{k: v for k, v in style.items() if v}})
+                drawn += 1
+            else:
+                # keep the set-up visible in the legend without drawing anything
+                ax.plot([], [], "o-", ms=4, label=f"{name} (no reach)")
+        for band, (m, lo, hi) in _band_curves(points, bands).items():
+            ax.fill_between(m, lo, hi, alpha=0.25, label=f"{band} (model band)")
+            drawn += 1
+        drawn += _draw_references(ax, references or ())
+        _axes(ax, points, drawn)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=13, loc="best")
+        if title:
+            ax.set_title(title, fontsize=12)
+    return fig
 
-    fig = Figure(figsize=(6.4, 4.8))
-    FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.14, right=0.97, bottom=0.11, top=0.93)
-    ax = fig.add_subplot()
 
+def _draw_references(ax, references) -> int:
+    """Reference curves: dashed grey lines, or grey shaded excluded regions."""
     drawn = 0
-    in_band = set(bands or {})
-    for lab, channel in labels:
-        if lab in in_band and lab in several and channel != "sum":
-            continue   # a band's set-ups show their summed reach (channels in limits.csv)
-        mine = [p for p in points if p.label == lab and getattr(p, "channel", "") == channel]
-        curve = _finite_curve([p.m_chi for p in mine], [p.eps_limit for p in mine])
-        name = (lab or "(unlabelled)") + (f" {channel}" if lab in several else "")
-        region = _closed_region(mine)
-        if region:
-            # a reach closed above (slow MCPs of an e+e- tracker): the excluded region
-            m, lo, hi = region
-            ax.fill_between(m, lo, hi, alpha=0.3, label=f"{name} (excluded)")
-            ax.plot(m, lo, "-", lw=1)
-            ax.plot(m, hi, "-", lw=1)
-            drawn += 1
-        elif curve:
-            m, e = zip(*curve)
-            ax.plot(m, e, "o-", ms=3, label=name)
-            drawn += 1
+    for r in references:
+        rows = sorted(zip(r.masses, r.eps, r.eps_max or [math.inf] * len(r.masses)))
+        rows = [row for row in rows if all(math.isfinite(v) and v > 0 for v in row[:2])]
+        if not rows:
+            continue
+        m, lo, hi = (list(col) for col in zip(*rows))
+        if r.shaded:
+            top = [min(h, 1.0) for h in hi]
+            ax.fill_between(m, lo, top, color="0.75", alpha=0.6, lw=0, label=r.label)
         else:
-            # keep the set-up visible in the legend without drawing anything
-            ax.plot([], [], "o-", ms=3, label=f"{name} (no reach)")
-    for band, (m, lo, hi) in _band_curves(points, bands).items():
-        ax.fill_between(m, lo, hi, alpha=0.25, label=f"{band} (model band)")
+            ax.plot(m, lo, linestyle="--", lw=2, label=r.label)
         drawn += 1
-    for ref_label, masses, eps in references or ():
-        curve = _finite_curve(masses, eps)
-        if curve:
-            m, e = zip(*curve)
-            ax.plot(m, e, "--", label=str(ref_label))
-            drawn += 1
+    return drawn
 
+
+def _axes(ax, points, drawn):
     if drawn:
         masses = [float(p.m_chi) for p in points] or [1.0]
         narrow = max(masses) < 2.0 * min(masses)   # a scan near one threshold (e+e-)
         ax.set_yscale("log")
         axes = (ax.yaxis,) if narrow else (ax.xaxis, ax.yaxis)
-        if not narrow:
+        if narrow:
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
+        else:
             ax.set_xscale("log")
         for axis in axes:
             axis.set_major_formatter(_log_formatter())
             axis.set_minor_formatter(_log_formatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+        ax.grid(True, which="major", alpha=0.3)
     else:
-        ax.text(0.5, 0.5, "no reach", ha="center", va="center", fontsize=14,
+        ax.text(0.5, 0.5, "no reach", ha="center", va="center", fontsize=18,
                 transform=ax.transAxes)
         ax.set_xticks([])
         ax.set_yticks([])
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8)
-    ax.set_xlabel("m\u03c7 [MeV]")
-    ax.set_ylabel("\u03b5 (upper limit)")
-    if drawn:
-        ax.grid(True, which="both", alpha=0.3)
-    if title:
-        ax.set_title(title, fontsize=10)
-    return fig
+    ax.set_xlabel(r"$m_{\chi}$ [MeV]")
+    ax.set_ylabel(r"$\epsilon$")
 
 
 class ReachPlotProcess:
@@ -232,16 +309,21 @@ class ReachPlotProcess:
         except (OSError, TypeError, ValueError):   # no usable sys.executable (embedded Python)
             self._proc = None
 
-    def plot(self, points, path, *, title: str = "", bands=None) -> bool:
+    def plot(self, points, out, spec=None, *, title: str = "", bands=None) -> bool:
+        """:func:`reach_figures` in the helper; True when the files are written."""
         import json
         import subprocess
 
+        from ..plot_spec import PlotSpec
+
         if self._proc is None:
             return False
-        request = {"path": os.path.abspath(os.fspath(path)), "title": str(title),
-                   "bands": dict(bands or {}),
+        spec = spec if isinstance(spec, PlotSpec) else PlotSpec.from_dict(spec)
+        request = {"out": os.path.abspath(os.fspath(out)), "title": str(title),
+                   "bands": dict(bands or {}), "spec": spec.to_dict(),
                    "points": [{"label": p.label, "channel": getattr(p, "channel", ""),
                                "m_chi": float(p.m_chi), "eps_limit": float(p.eps_limit),
+                               "efficiency_model": _efficiency_kind(p),
                                "intervals": [list(map(float, iv)) for iv in
                                              (getattr(p, "intervals", None) or ())]}
                               for p in points]}
@@ -282,15 +364,17 @@ def _serve():
     # a throw-away figure of the same kind: matplotlib, fonts and text metrics load now
     dummy = [SimpleNamespace(label="a", channel="", m_chi=m, eps_limit=1e-4 * m)
              for m in (10.0, 100.0, 1000.0)]
-    _figure(dummy, "warm-up: 95% CL", None).savefig(io.BytesIO(), format="png", dpi=110)
+    warm = _figure(dummy, "warm-up: 95% CL", None)
+    for fmt in ("png", "pdf"):
+        warm.savefig(io.BytesIO(), format=fmt, dpi=110)
     line = sys.stdin.readline()
     if not line:
         return
     request = json.loads(line)
-    reach_plot([SimpleNamespace(**p) for p in request["points"]], request["path"],
-               title=request["title"], bands=request.get("bands"))
+    reach_figures([SimpleNamespace(**p) for p in request["points"]], request["out"],
+                  request["spec"], title=request["title"], bands=request.get("bands"))
     sys.stdout.write("ok\n")
     sys.stdout.flush()
 
 
-__all__ = ["reach_plot", "ReachPlotProcess"]
+__all__ = ["reach_figures", "reach_plot", "ReachPlotProcess"]

@@ -99,7 +99,6 @@ from __future__ import annotations
 import csv
 import math
 import os
-import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +106,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, read_user_text
+from ..framework.rundir import write_atomic
 
 #: required CSV columns of a dark-photon limit table
 MASS_COLUMN = "m_Aprime_MeV"
@@ -363,8 +363,8 @@ def recast(csv_path, target, out_dir, *, masses=None, label=None) -> list:
         raise ConfigError("empty output folder name; allowed: a folder path", key="--out")
     out = Path(out_dir)
     _prepare_out(out)
-    _write_atomic(out / "limits.csv", _limits_csv(rows).encode("utf-8"))
-    _write_atomic(out / "reach.png", _reach_png(rows, m_A, eps_A, csv_path.name))
+    write_atomic(out / "limits.csv", _limits_csv(rows).encode("utf-8"))
+    write_atomic(out / "reach.png", _reach_png(rows, m_A, eps_A, csv_path.name))
     return rows
 
 
@@ -425,33 +425,6 @@ def _prepare_out(out: Path) -> None:
         os.unlink(probe)
     except OSError as exc:
         raise ConfigError(f"output folder is not writable: {exc.strerror}", file=out) from None
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file next to ``path`` and move it into place."""
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    try:
-        # os.open with mode 0o666 honours the umask (mkstemp would give 0o600)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        raise ConfigError(f"cannot write: {exc.strerror}", file=path) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        _unlink_quietly(tmp)
-        raise ConfigError(f"cannot write: {exc.strerror}", file=path) from None
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-
-
-def _unlink_quietly(path) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def _limits_csv(rows) -> str:

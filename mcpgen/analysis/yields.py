@@ -26,15 +26,14 @@ recomputes them from the three branches it needs.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ..framework.rundir import atomic_path
 
 from ..errors import ConfigError
 
@@ -291,25 +290,6 @@ def yields_from_files(paths, *, s_up: float, exposure: float | None = None,
     return points
 
 
-@contextlib.contextmanager
-def atomic_path(path, suffix=""):
-    """Yield a temporary file name next to ``path``; move it onto ``path`` on success.
-
-    The temporary file lives in the same directory so that ``os.replace`` is an
-    atomic rename; on an exception it is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix + ".tmp")
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def _fmt(value):
     """CSV cell: blank for NaN, round-trip repr for floats, text otherwise."""
     if isinstance(value, float):
@@ -323,7 +303,6 @@ def _write_csv(path, header, rows):
             writer = csv.writer(fh)
             writer.writerow(header)
             writer.writerows(rows)
-        os.chmod(tmp, 0o644)
 
 
 YIELDS_COLUMNS = ("label", "channel", "m_chi_MeV", "eps_ref", "eps_power", "efficiency_model",

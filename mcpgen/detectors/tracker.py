@@ -23,9 +23,11 @@ Signatures (``signature`` key):
     beta in an interval [b_lo(eps), b_hi(eps)] (S_1 rises as beta, peaks near beta
     = 0.0125 and falls as 1/beta^2); the ionising length is the part of the slowing path
     in the gas with beta in that interval, L_ion = M (r(b_top) - r(b_bot))/eps^2.  A chi
-    is seen if L_ion >= L_min; hits are drawn every ``hit_spacing`` along the ionising
-    part (n = floor(L_ion/hit_spacing)); the event passes (probability 1, else 0) if both
-    are seen and n_chi + n_chibar >= min_hits.
+    is seen if L_ion >= L_min; in a continuous gas hits are drawn every ``hit_spacing``
+    along the ionising part (n = floor(L_ion/hit_spacing)), with ``layers`` = N > 0 the
+    hits are the crossings of the N layer radii (cell centres) by the ionising part;
+    the event passes (probability 1, else 0) if both are seen and n_chi + n_chibar >=
+    min_hits.
 ``"delta"`` (seed 004 eqs. 9-11, PDG form with the spin-1/2 term): delta electrons
     with T >= T_min are Poisson with mean mu = int dx eps^2 nu_1(beta(x)) along the gas
     path, nu_1 = :func:`delta_ray_mean_number` at eps = 1.  With dx = (M/eps^2) dr this is
@@ -41,7 +43,8 @@ Per-event output: ``det_eff_table`` (probability on the eps grid, efficiency mod
 > 0 somewhere on the grid), columns below at eps_ref, and the collection ``det_hit`` of
 sampled hits at eps_ref: delta signature, N ~ Poisson(mu) per chi
 (``rng.poisson``) at positions drawn from the delta density along the path (inverse of
-D, ``rng.random``); ionisation signature, the fixed hits every hit_spacing.  Every hit
+D, ``rng.random``); ionisation signature, the fixed hits (every hit_spacing, or at the
+layer crossings).  Every hit
 is smeared by an isotropic Gaussian of sigma ``hit_resolution`` per coordinate
 (``rng.normal``).  At most MAX_STORED_HITS hits per chi are stored (``det_nhit_*``
 keeps the full count).  Draw order: per chi slot (chi, then chibar) the Poisson counts
@@ -104,8 +107,11 @@ TRACKER = Section("tracker", (
                                                                                 "le": 100}),
     Key("min_hits", "int", 4, "hits needed in the event (chi + chibar), `>= 0`",
         bounds={"ge": 0, "le": 1000}),
-    Key("hit_spacing", "any", 5.0 * cm, "ionisation signature: distance between drawn hits, "
-        "`> 0` (number = cm)", unit="cm", **_L),
+    Key("hit_spacing", "any", 5.0 * cm, "ionisation signature, continuous gas: distance "
+        "between drawn hits, `> 0` (number = cm)", unit="cm", **_L),
+    Key("layers", "int", 0, "sensitive layers at equally spaced radii (cell centres) from "
+        "inner_radius to radius, `>= 0`; ionisation hits are the layers a chi crosses while it "
+        "ionises; 0: continuous gas, hits every hit_spacing", bounds={"ge": 0, "le": 10000}),
     Key("hit_resolution", "any", 0.1, "Gaussian hit-position resolution per coordinate, "
         "`>= 0` (number = mm)", unit="mm", **_L),
     Key("eps_grid", "any", DEFAULT_EPS_GRID, "eps values of the efficiency table (as "
@@ -122,6 +128,7 @@ _DEFAULT_TEXT = {"radius": "1 m", "inner_radius": "0 m", "length": "2 m", "gas":
                  "signature": "ionisation", "I_min": "25 eV/cm", "L_min": "10 cm",
                  "T_min": "1 keV", "n_delta": "2", "min_hits": "4",
                  "hit_spacing": "5 cm (with L_min = 10 cm: 2 hits per chi, 4 per event)",
+                 "layers": "0",
                  "hit_resolution": "0.1 mm", "eps_grid": "51 log-spaced values 1e-5 ... 1"}
 #: README defaults in the card's units (the declared defaults are in mm, MeV)
 TRACKER = Section("tracker", tuple(
@@ -157,6 +164,7 @@ class TrackerCard:
     n_delta: int = 2
     min_hits: int = 4
     hit_spacing: float = 5.0 * cm
+    layers: int = 0
     hit_resolution: float = 0.1
     eps_grid: tuple = DEFAULT_EPS_GRID
     module: str = "tracker"
@@ -268,9 +276,12 @@ class RangeTable:
 
     def delta_count(self, r):
         """D at per-mass range ``r`` (0 at and below the delta threshold)."""
-        lr = np.log(np.maximum(np.asarray(r, float), 1e-300))
-        lr = np.clip(lr, self.ln_r[0], self.ln_r[-1])
-        return np.maximum(self.D_spline(lr), 0.0)
+        r = np.asarray(r, float)
+        out = np.zeros(r.shape)
+        inside = r > 0.0              # D(0) = 0: stopped MCPs cost nothing
+        lr = np.clip(np.log(r[inside]), self.ln_r[0], self.ln_r[-1])
+        out[inside] = np.maximum(self.D_spline(lr), 0.0)
+        return out
 
     def r_at_count(self, d):
         """Inverse of :meth:`delta_count` on its increasing part (linear in ln r)."""
@@ -344,6 +355,19 @@ def t_exit_z(origin, d, half_length):
     return np.maximum(t, 0.0)
 
 
+def ray_radius(geo, t):
+    """Distance from the axis at path length t (mm) of the rays ``geo`` = (a, b, c):
+    r^2 = c + 2 b t + a t^2 with a = dx^2 + dy^2, b = o.d (transverse), c = ox^2 + oy^2;
+    ``t`` of shape (n,) or (n, G)."""
+    a, b, c = (x if np.ndim(t) == 1 else x[:, None] for x in geo)
+    return np.sqrt(np.maximum(c + 2.0 * b * t + a * t * t, 0.0))
+
+
+def ray_terms(origin, d):
+    return (d[:, 0] ** 2 + d[:, 1] ** 2, origin[:, 0] * d[:, 0] + origin[:, 1] * d[:, 1],
+            origin[:, 0] ** 2 + origin[:, 1] ** 2)
+
+
 def paths(card, origin, d):
     """(pipe, wall, gas path lengths, t of the gas entry) in mm for unit directions d."""
     tz = t_exit_z(origin, d, 0.5 * card.length)
@@ -357,6 +381,11 @@ def paths(card, origin, d):
     wall, _ = shell(card.inner_radius - card.wall_thickness, card.inner_radius)
     gas, t_in = shell(card.inner_radius, card.radius)
     return pipe, wall, gas, t_in
+
+
+def _eps_free(a) -> bool:
+    """Whether (n, G) array ``a`` is a broadcast (n, 1) column (the same for every eps)."""
+    return a.ndim == 2 and a.strides[1] == 0
 
 
 # -------------------------------------------------------------------- Poisson
@@ -450,14 +479,16 @@ class Tracker(DetectorModule):
         paths (n,), at charges eps (G,): arrays (n, G)."""
         card = self.card
         e2 = np.asarray(eps, float)[None, :] ** 2
-        b = np.repeat(np.asarray(beta0, float)[:, None], e2.shape[1], axis=1)
+        b = np.asarray(beta0, float)[:, None]   # (n, 1) until a layer makes it depend on eps
         for mat, x in ((card.pipe_material, pipe), (card.wall_material, wall)):
             if np.any(x > 0):
                 tab = range_table(mat, M)
                 b = tab.beta(tab.r(b) - e2 * x[:, None] / M)
         tab = self.gas_table(M)
         r_in = tab.r(b)
-        return b, r_in, np.maximum(r_in - e2 * gas[:, None] / M, 0.0)
+        r_out = np.maximum(r_in - e2 * gas[:, None] / M, 0.0)
+        shape = r_out.shape
+        return np.broadcast_to(b, shape), np.broadcast_to(r_in, shape), r_out
 
     def gas_table(self, M):
         return range_table(self.card.gas, float(M),
@@ -471,7 +502,9 @@ class Tracker(DetectorModule):
         e2 = eps[None, :] ** 2
         zero = np.zeros_like(r_in)
         if card.signature == "delta":
-            mu = np.maximum(tab.delta_count(r_in) - tab.delta_count(r_out), 0.0)
+            # r_in does not depend on eps without material before the gas: one D per MCP
+            d_in = tab.delta_count(r_in[:, :1]) if _eps_free(r_in) else tab.delta_count(r_in)
+            mu = np.maximum(d_in - tab.delta_count(r_out), 0.0)
             return zero, zero, np.where(r_in > r_out, mu, 0.0)
         lo, hi = ionising_interval(tab, eps, card.I_min)
         top = np.minimum(tab.r(hi)[None, :], r_in)
@@ -480,19 +513,37 @@ class Tracker(DetectorModule):
         x0 = M * (r_in - top) / e2
         return L, x0, zero
 
-    def probability(self, L, mu):
-        """Event detection probability from the (chi, chibar) pairs of (L_ion, mu)."""
+    def probability(self, L, mu, n):
+        """Event detection probability from the (chi, chibar) pairs of (L_ion, mu, hits)."""
         card = self.card
         if card.signature == "delta":
             return pair_probability(mu[0], mu[1], card.n_delta, card.min_hits)
-        n = [self.n_ion_hits(x) for x in L]
         ok = (L[0] >= card.L_min) & (L[1] >= card.L_min) & (n[0] + n[1] >= card.min_hits) & \
             (L[0] > 0) & (L[1] > 0)
         return ok.astype(float)
 
-    def n_ion_hits(self, L):
-        """Hits of an ionising length L: floor(L/hit_spacing) (1e-9 rounding guard)."""
-        return np.floor(np.asarray(L) / self.card.hit_spacing * (1.0 + 1e-9))
+    def n_ion_hits(self, L, t0=None, geo=None):
+        """Hits of an ionising length L starting at path length t0 from the vertex:
+        continuous gas, floor(L/hit_spacing) (1e-9 rounding guard); layers, the layers
+        crossed between t0 and t0 + L (``geo``: the ray's :func:`ray_radius` terms)."""
+        if self.card.signature == "delta":
+            return 0.0                      # delta hits are Poisson counts (probability)
+        if not self.card.layers:
+            return np.floor(np.asarray(L) / self.card.hit_spacing * (1.0 + 1e-9))
+        return (self.layers_within(ray_radius(geo, t0 + L))
+                - self.layers_within(ray_radius(geo, t0)))
+
+    def layer_radii(self):
+        c = self.card
+        step = (c.radius - c.inner_radius) / c.layers
+        return c.inner_radius + step * (np.arange(c.layers) + 0.5)
+
+    def layers_within(self, r):
+        """Number of layer radii <= r."""
+        c = self.card
+        k = np.floor((np.asarray(r) - c.inner_radius) * c.layers / (c.radius - c.inner_radius)
+                     + 0.5)
+        return np.clip(k, 0, c.layers)
 
     def _slots(self, batch):
         origin = np.stack([np.asarray(batch.vx, float), np.asarray(batch.vy, float),
@@ -506,7 +557,8 @@ class Tracker(DetectorModule):
                 d = np.where(pn[:, None] > 0, p / pn[:, None], 0.0)
                 beta = np.where(pn > 0, pn / np.asarray(batch.E[:, j], float), 0.0)
             pipe, wall, gas, t_in = paths(self.card, origin, d)
-            out.append(dict(j=j, d=d, beta=beta, pipe=pipe, wall=wall, gas=gas, t_in=t_in))
+            out.append(dict(j=j, d=d, beta=beta, pipe=pipe, wall=wall, gas=gas, t_in=t_in,
+                            geo=ray_terms(origin, d)))
         return origin, out
 
     def apply(self, batch, source, rng):
@@ -528,24 +580,28 @@ class Tracker(DetectorModule):
         eff = np.zeros(n)
         for M in np.unique(masses):
             sel = np.flatnonzero(masses == M)
-            Ls, mus, Lr, mur = [], [], [], []
+            Ls, mus, ns, Lr, mur, nr = [], [], [], [], [], []
             for k, s in enumerate(slots):
                 args = (s["beta"][sel], M, s["pipe"][sel], s["wall"][sel], s["gas"][sel])
+                geo = tuple(x[sel] for x in s["geo"])
+                t_in = s["t_in"][sel][:, None]
                 _, r_in, r_out = self.transport(*args, grid)
-                L, _, mu = self.response(r_in, r_out, M, grid)
+                L, x0, mu = self.response(r_in, r_out, M, grid)
                 Ls.append(L)
                 mus.append(mu)
+                ns.append(self.n_ion_hits(L, t_in + x0, geo))
                 b_in, r_in, r_out = self.transport(*args, np.array([self.eps_ref]))
                 L, x0, mu = self.response(r_in, r_out, M, np.array([self.eps_ref]))
                 Lr.append(L)
                 mur.append(mu)
+                nr.append(self.n_ion_hits(L, t_in + x0, geo))
                 T_in = np.where(b_in[:, 0] > 0, M * (1 / np.sqrt(1 - b_in[:, 0] ** 2) - 1), 0.0)
                 T_in = np.where(s["gas"][sel] > 0, T_in, 0.0)
                 for q, v in enumerate((T_in, L[:, 0], mu[:, 0], x0[:, 0], r_in[:, 0],
                                        r_out[:, 0])):
                     ref[k][q][sel] = v
-            table[sel] = self.probability(Ls, mus)
-            eff[sel] = self.probability(Lr, mur)[:, 0]
+            table[sel] = self.probability(Ls, mus, ns)
+            eff[sel] = self.probability(Lr, mur, nr)[:, 0]
         for k, lab in enumerate((CHI, CHIBAR)):
             setattr(batch, f"det_T_gas_{lab}", ref[k][0])
             setattr(batch, f"det_gas_path_{lab}", slots[k]["gas"])
@@ -583,13 +639,20 @@ class Tracker(DetectorModule):
                     t[m] = M * np.clip(ref[k][4][e] - r, 0.0, None) / e2
                 t = s["t_in"][ev] + np.minimum(t, s["gas"][ev])
             else:
-                N = self.n_ion_hits(ref[k][1]).astype(np.int64)
+                t0 = s["t_in"] + ref[k][3]          # start of the ionising path
+                N = self.n_ion_hits(ref[k][1], t0, s["geo"]).astype(np.int64)
                 counts.append(N.astype(np.int32))
                 keep = np.minimum(N, MAX_STORED_HITS)
                 ev = np.repeat(np.arange(n), keep)
                 start = np.cumsum(keep) - keep
                 i = np.arange(len(ev)) - np.repeat(start, keep)
-                t = s["t_in"][ev] + ref[k][3][ev] + (i + 0.5) * card.hit_spacing
+                if card.layers:   # the crossing of layer k0 + i (outward rays)
+                    k0 = self.layers_within(ray_radius(s["geo"], t0)).astype(np.int64)
+                    R = self.layer_radii()[k0[ev] + i]
+                    a, b, c = (x[ev] for x in s["geo"])
+                    t = (-b + np.sqrt(np.maximum(b * b - a * (c - R * R), 0.0))) / a
+                else:
+                    t = t0[ev] + (i + 0.5) * card.hit_spacing
             per.append((ev, t, np.full(len(ev), s["j"], np.int32), s["d"][ev]))
         batch.det_nhit_chi, batch.det_nhit_chibar = counts
         ev = np.concatenate([p[0] for p in per])

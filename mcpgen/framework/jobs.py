@@ -183,6 +183,7 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
             "unweighted": unweighted, "trials": n_trials, "seed": master, "job_seed": jseed,
             "job": {"label": job.label, "channel": job.channel, "mass_MeV": job.mass},
             "run_identity": identity, "mcpgen_version": __version__,
+            "plot_spec": st.plots.to_dict(),
             "limits": {"cl": st.limits.cl, "method": st.limits.method,
                        "background": st.limits.background, "n_observed": st.limits.n_observed}}
     if proc.weight_unit == "pb":   # the names of format 2 for cross sections

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -26,13 +27,15 @@ from ..errors import ConfigError
 MANIFEST = "run.json"
 LOCK = ".mcpgen.lock"
 #: files a run writes besides its job files
-SUMMARY = ("yields.csv", "limits.csv", "reach.png", "provenance.json", "detector.csv")
+SUMMARY = ("yields.csv", "limits.csv", "reach.png", "reach.pdf", "provenance.json", "detector.csv")
 
 
 def run_identity(steering, *, seed, events) -> str:
     """Hash of what determines the events of every job of a run."""
     d = steering.to_dict()
     d["run"] = {k: v for k, v in d["run"].items() if k != "name"}
+    for figures_only in ("reference", "plot"):   # restyling a figure reuses the events
+        d.pop(figures_only, None)
     d["overrides"] = {"seed": seed, "events": events, "version": __version__}
     return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
@@ -42,7 +45,8 @@ def _is_debris(name: str) -> bool:
 
 
 def _ours(name: str) -> bool:
-    return name.endswith(".root") or name in SUMMARY or name in (MANIFEST, LOCK) or _is_debris(name)
+    return (name.endswith(".root") or name in SUMMARY or name in (MANIFEST, LOCK)
+            or _is_debris(name) or (name.startswith("reach_") and name.endswith((".png", ".pdf"))))
 
 
 class RunFolder:
@@ -207,18 +211,41 @@ def locked(path):
         unlock_folder(path, fd)
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename; errors are one line."""
+@contextlib.contextmanager
+def atomic_path(path, suffix=""):
+    """Yield a temporary file name next to ``path``; move it onto ``path`` on success.
+
+    The temporary file lives in the same directory so that ``os.replace`` is an
+    atomic rename; on an exception it is removed and ``path`` is untouched.  It is
+    created with mode 0666 less the umask, like the ROOT files and any file ``open``
+    makes (``tempfile.mkstemp`` would give 0600: unreadable for collaborators).
+    """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}{suffix}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+        yield str(tmp)
         os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`atomic_path` (synced before the rename);
+    errors are one line."""
+    path = Path(path)
+    try:
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
     except OSError as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise ConfigError(f"cannot write: {e.strerror}", file=path) from None

@@ -93,9 +93,9 @@ def _run_threads(fn, jobs, workers, progress):
     try:
         futures = [pool.submit(task, job) for job in jobs]
         for f in as_completed(futures):
-            f.result()  # re-raises the job's exception here
+            result = f.result()  # re-raises the job's exception here
             if progress is not None:
-                progress(1)
+                progress(result)
         return [f.result() for f in futures]
     except BaseException:
         cancel.set()
@@ -147,7 +147,8 @@ def _client(workers, address, processes=False):
 
 def run_jobs(fn, jobs, *, workers=1, address=None, processes=False, progress=None,
              use_dask=None):
-    """``[fn(job) for job in jobs]``, in order, run in-process, on threads or on dask.
+    """``[fn(job) for job in jobs]``, in order, run in-process, on threads or on dask;
+    ``progress(result)`` is called as each job finishes.
 
     ``use_dask`` (default True) runs several workers on dask.distributed (an embedded
     cluster of threads, of processes with ``processes``, or the cluster at ``address``);
@@ -162,7 +163,7 @@ def run_jobs(fn, jobs, *, workers=1, address=None, processes=False, progress=Non
         for job in jobs:
             out.append(fn(job))
             if progress is not None:
-                progress(1)
+                progress(out[-1])
         return out
     if not use_dask:
         return _run_threads(fn, jobs, min(workers, len(jobs)), progress)
@@ -172,7 +173,7 @@ def run_jobs(fn, jobs, *, workers=1, address=None, processes=False, progress=Non
         futures = [client.submit(fn, job, pure=False, key=f"mcpgen-job-{i}-{os.getpid()}")
                    for i, job in enumerate(jobs)]
         for f in as_completed(futures):
-            f.result()  # re-raises the job's exception here
+            result = f.result()  # re-raises the job's exception here
             if progress is not None:
-                progress(1)
+                progress(result)
         return [f.result() for f in futures]

@@ -301,7 +301,8 @@ def sample_recoil_electrons(E, m, direction, T_min, T_max, rng):
 def poisson_at_least(mu, n):
     """P(N >= n) for a Poisson count of mean ``mu`` (n = 1: 1 - e^-mu; n = 2:
     1 - e^-mu (1 + mu); seed 003 "Multiple Scatter Constraint"), accurate for tiny mu:
-    below mu = 1 the tail series e^-mu sum_{k >= n} mu^k/k! replaces the difference."""
+    P(N >= n) = P(n, mu), the regularised lower incomplete gamma function, which
+    ``scipy.special.gammainc`` evaluates without the cancellation of 1 - P(N < n)."""
     if not (isinstance(n, (int, np.integer)) and n >= 1):
         raise ValueError(f"n = {n!r}; allowed: an integer >= 1")
     mu = np.asarray(mu, dtype=float)
@@ -309,17 +310,9 @@ def poisson_at_least(mu, n):
         raise ValueError("a Poisson mean must be >= 0")
     if n == 1:
         return -np.expm1(-mu)
-    small = np.minimum(mu, 1.0)
-    term = small ** n / math.factorial(n)
-    tail = np.zeros_like(small)
-    for k in range(n, n + 40):  # mu <= 1: the terms fall faster than 1/k!
-        tail = tail + term
-        term = term * small / (k + 1)
-    series = np.exp(-small) * tail
-    head = sum(mu ** k / math.factorial(k) for k in range(n))
-    with np.errstate(over="ignore", invalid="ignore"):
-        direct = 1.0 - np.exp(-mu) * head
-    return np.where(mu < 1.0, series, np.where(np.isfinite(direct), direct, 1.0))
+    from scipy.special import gammainc
+
+    return gammainc(float(n), mu)
 
 
 # ---------------------------------------------------------------------- electron targets
