@@ -11,6 +11,8 @@ _API = {
     "generate": "mcpgen.api",
     "run": "mcpgen.api",
     "load_steering": "mcpgen.steering",
+    "read_events": "mcpgen.io.root",
+    "export_events": "mcpgen.io.export",
 }
 
 __all__ = ["__version__", *_API]

@@ -96,7 +96,8 @@ def generate(steering, setup_index: int = 0, mass=None, *, channel=None, events=
     if channel not in st.physics.channels:
         raise ConfigError(f"channel {channel!r} is not in the steering; allowed: "
                           f"{', '.join(st.physics.channels)}", key="channel")
-    job = Job(setup_index, st.setups[setup_index].label, channel, float(mass))
+    job = Job(setup_index, st.setups[setup_index].label, channel, float(mass),
+              len(st.physics.channels) > 1)
     check_job(st, job)
     with tempfile.TemporaryDirectory(prefix="mcpgen-generate-") as tmp:
         run_job(st, job, tmp, seed=seed, events=_events(events))
@@ -206,7 +207,7 @@ def _run(steering, out, events, seed, workers, scheduler, processes, masses, set
     warm = threading.Thread(target=_warm_up, args=(st, jobs if local else [], gc_phase),
                             name="mcpgen-warm-up", daemon=True)
     warm.start()
-    plotter = ReachPlotProcess()
+    plotter = ReachPlotProcess(distributions=bool(st.output.distributions))
     try:
         return _run_jobs(st, jobs, out, events, seed, workers, scheduler, processes, progress,
                          t0, plotter)
@@ -254,12 +255,18 @@ def _run_jobs(st, jobs, out, events, seed, workers, scheduler, processes, progre
                               " workers of a remote scheduler must see this folder at the same "
                               "path", file=out, key="--scheduler")
         metas = [m for m in finished.values() if m is not None]
+        _write_exports(st, out, [finished[j] for j in todo if finished[j] is not None])
+        plotted = [out / _file_of(m) for m in metas if st.output.plots_mass(m["mass_MeV"])]
         points, files = write_summary(
             out, metas, s_up, title=f"{st.run.name}: {100 * st.limits.cl:g}% CL, s_up = {s_up:.3g}",
             provenance=_provenance(st, metas, s_up, time.perf_counter() - t0,
                                    dict(events=events, seed=seed, workers=workers,
                                         scheduler=scheduler, processes=processes)),
-            plotter=plotter, plots=st.plots)
+            plotter=plotter, plots=st.plots, distributions=plotted)
+        if st.output.hepdata:
+            from .analysis.hepdata import write_hepdata
+
+            write_hepdata(out, overwrite=True, lock=False)   # the run holds the lock
     return RunResult(out=out, files=files, yields=points, seconds=time.perf_counter() - t0,
                      reused=len(jobs) - len(todo))
 
@@ -334,12 +341,14 @@ def _warm_up(st, jobs, gc_phase=None):
             gc_phase.resume()
 
 
-def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None, plots=None):
+def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None, plots=None,
+                  distributions=()):
     """Write the summary files for job metadata ``metas``; return (points, files).
     ``plots``: the steering's :class:`~mcpgen.plot_spec.PlotSpec` (default: the one in
     the job metadata); ``plotter``: an optional
     :class:`~mcpgen.analysis.plots.ReachPlotProcess` that draws the reach figures
-    (in-process if it fails)."""
+    (in-process if it fails); ``distributions``: ROOT files whose distribution plots go
+    to ``out/distributions``."""
     from .analysis.yields import channel_sums, point_from_metadata, write_limits_csv, \
         write_yields_csv
     from .framework.rundir import write_atomic
@@ -353,10 +362,19 @@ def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None, 
         bands = {m["label"]: m["band"] for m in metas if m.get("band")}
         if plots is None:
             plots = next((m["plot_spec"] for m in metas if m.get("plot_spec")), None)
-        if plotter is None or not plotter.plot(points, out, plots, title=title, bands=bands):
+        request = None
+        if distributions:
+            request = {"paths": [str(p) for p in distributions],
+                       "out": str(out / "distributions"), "formats": ["png", "pdf"]}
+        if plotter is None or not plotter.plot(points, out, plots, title=title, bands=bands,
+                                               distributions=request):
             from .analysis.plots import reach_figures
 
             reach_figures(points, out, plots, title=title, bands=bands)
+            if request:
+                from .analysis.distributions import plot_request
+
+                plot_request(request)
     except OSError as e:
         raise ConfigError(f"cannot write the summary files: {e.strerror or e}", file=out) from None
     if provenance is not None:
@@ -364,6 +382,15 @@ def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None, 
                      json.dumps(provenance, indent=2, default=str, allow_nan=False).encode())
     files = sorted(out / f"{_file_of(m)}" for m in metas)
     return points, files
+
+
+def _write_exports(st, out, metas):
+    """The ``[output] export`` files of the jobs run now (``mcpgen export``)."""
+    if st.output.export and metas:
+        from .io.export import export_run_files
+
+        export_run_files([out / _file_of(m) for m in metas], st.output.export,
+                         chi_pdgid=st.output.chi_pdgid, overwrite=True)
 
 
 def _write_detector_csv(metas, path):
@@ -388,7 +415,7 @@ def _file_of(meta):
     from .framework.jobs import Job
 
     j = meta["job"]
-    return Job(0, j["label"], j["channel"], j["mass_MeV"]).filename
+    return j.get("file") or Job(0, j["label"], j["channel"], j["mass_MeV"]).filename
 
 
 def collect(dirs, out=None, *, cl=None, method=None, background=None, observed=None):

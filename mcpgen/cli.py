@@ -7,6 +7,9 @@
               [--method etl|ww|iww] [--eps 1e-4] [--precision 1e-3] [--json]
   mcpgen recast --darkphoton-limit LIMIT.csv STEERING_OR_CARD [--out DIR] [--masses M1,M2,...]
   mcpgen br --meson NAME --mass M [--eps E] [--json]
+  mcpgen export FILE.root --format hepmc3|lhe [--out PATH] [--chi-pdgid ID] [--force]
+  mcpgen plot FILE.root... [--out DIR] [--format png,pdf]
+  mcpgen hepdata RUN_DIR [--out DIR] [--force]
   mcpgen list
   mcpgen bench [--events N]
 
@@ -119,6 +122,37 @@ def _parser(xsec_process: str = "brem") -> argparse.ArgumentParser:
     br.add_argument("--eps", default="1", help="millicharge eps")
     br.add_argument("--json", action="store_true", help="print JSON (key br)")
 
+    e = sub.add_parser("export", help="write a ROOT event file as HepMC3 (Geant4) or LHE (Pythia 8)",
+                       formatter_class=fmt,
+                       description="Write the events of one mcpgen ROOT file as HepMC3 (vertices in "
+                                   "mm, MeV; for Geant4) or LHE (GeV; for Pythia 8, Beams:frameType = "
+                                   "4), next to the file unless --out is given.  README 'Event "
+                                   "export'.")
+    from .io.export import add_export_arguments
+
+    add_export_arguments(e)
+
+    pl = sub.add_parser("plot", help="differential distributions of event files (PNG, PDF)",
+                        formatter_class=fmt,
+                        description="Draw the differential distributions of each mcpgen ROOT file "
+                                    "(one mass point): generated (event weight) and after the "
+                                    "detector (weight x det_eff), one multi-panel figure per file.")
+    pl.add_argument("files", nargs="+", metavar="FILE.root", help="mcpgen event files")
+    pl.add_argument("--out", help="output folder (default: the distributions/ folder next to "
+                                  "each file)")
+    pl.add_argument("--format", default="png,pdf", help="comma-separated formats: png, pdf, svg")
+
+    h = sub.add_parser("hepdata", help="a run's reach and cross sections as a HEPData submission",
+                       formatter_class=fmt,
+                       description="Write the eps limits and cross sections of a finished run "
+                                   "folder as a HEPData submission, validated with "
+                                   "hepdata-validator: OUT/submission.tar.gz (to upload) and "
+                                   "OUT/submission/.  Masses in MeV, cross sections in the run's "
+                                   "weight unit (pb, or per POT).")
+    h.add_argument("run_dir", metavar="RUN_DIR", help="finished run folder (mcpgen run / collect)")
+    h.add_argument("--out", help="output folder (default: RUN_DIR/hepdata)")
+    h.add_argument("--force", action="store_true", help="replace an earlier mcpgen hepdata output")
+
     sub.add_parser("list", help="processes, sources, detector modules, cards and materials")
 
     b = sub.add_parser("bench", help="measure generation speed, ROOT writing and peak memory",
@@ -201,6 +235,28 @@ def _print_points(points):
             f"eps > {lo:.3g}" if hi >= 1.0 else f"{lo:.3g} < eps < {hi:.3g}" for lo, hi in iv)
         print(f"  {p.label:>10s} {p.channel:>10s}  m = {p.m_chi:9.4g} MeV   "
               f"N(eps=1) = {p.n_per_eps2:.4g}   {lim}")
+
+
+def _cmd_export(a) -> int:
+    from .io.export import export_main
+
+    return export_main(a)
+
+
+def _cmd_plot(a) -> int:
+    from .analysis.distributions import plot_files
+
+    written = plot_files(a.files, a.out, formats=[f for f in a.format.split(",") if f.strip()])
+    print(f"mcpgen: wrote {len(written)} figures" + (f" to {a.out}" if a.out else ""))
+    return 0
+
+
+def _cmd_hepdata(a) -> int:
+    from .analysis.hepdata import write_hepdata
+
+    out = write_hepdata(a.run_dir, a.out, overwrite=a.force)
+    print(f"mcpgen: wrote {out / 'submission.tar.gz'} (validated) and {out / 'submission'}/")
+    return 0
 
 
 def _cmd_collect(a) -> int:
@@ -300,7 +356,8 @@ def _dispatch(a) -> int:
 
     try:
         return {"xsec": _cmd_xsec, "run": _cmd_run, "recast": _cmd_recast, "collect": _cmd_collect,
-                "list": _cmd_list, "bench": _cmd_bench, "br": _cmd_br}[a.command](a)
+                "list": _cmd_list, "bench": _cmd_bench, "br": _cmd_br, "export": _cmd_export,
+                "plot": _cmd_plot, "hepdata": _cmd_hepdata}[a.command](a)
     except ConfigError as e:
         print(f"mcpgen: error: {e}", file=sys.stderr)
         return 2

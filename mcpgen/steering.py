@@ -117,7 +117,20 @@ LIMITS = Section("limits", (
         f"(Feldman-Cousins: <= {FC_MAX_OBSERVED})", bounds=dict(ge=-1, le=10**12)),
 ))
 
-SECTIONS = ("run", "physics", "setup", "limits", "reference", "plot")
+OUTPUT = Section("output", (
+    Key("distributions", "any", False, "distribution plots written by the run into "
+        "`distributions/` (README \"Differential distributions\"): `true` (every mass), `false`, "
+        "or an array of masses of the study (number = MeV)", type_doc="boolean or array"),
+    Key("export", "any", (), "event formats written beside each ROOT file (`mcpgen export`): "
+        "`\"hepmc3\"`, `\"lhe\"`", type_doc="array of strings", default_doc="`[]`"),
+    Key("chi_pdgid", "int", 9000011, "PDG id of chi in the exported files (the ROOT files keep "
+        "9000011; G4DarkBreM uses 17, MadGraph MCP models 3000011)",
+        bounds=dict(ge=1, le=2**31 - 1), type_doc="integer > 0"),
+    Key("hepdata", "bool", False, "write the HEPData submission of the reach and cross "
+        "sections into `hepdata/` (`mcpgen hepdata`)"),
+))
+
+SECTIONS = ("run", "physics", "setup", "limits", "output", "reference", "plot")
 
 
 class RunConfig(RUN.dataclass("RunConfig")):
@@ -174,6 +187,20 @@ class Setup:
         return self.module.generator_threshold()
 
 
+@dataclass(frozen=True)
+class OutputConfig(OUTPUT.dataclass("OutputConfig")):
+    """``[output]``: what the run writes besides the ROOT files and the summary; resolved
+    ``distributions`` is True, False or a tuple of masses (MeV), ``export`` a tuple of
+    formats."""
+
+    distributions: object = False
+    export: tuple = ()
+
+    def plots_mass(self, mass: float) -> bool:
+        d = self.distributions
+        return d is True or (bool(d) and f"{mass:.6g}" in {f"{m:.6g}" for m in d})
+
+
 class LimitsConfig(LIMITS.dataclass("LimitsConfig")):
     """``[limits]``: statistical method for the eps limits."""
 
@@ -192,6 +219,7 @@ class Steering:
     setups: tuple
     limits: LimitsConfig
     plots: PlotSpec = PlotSpec()  #: reference curves and extra reach figures
+    output: OutputConfig = OutputConfig()  #: distributions, exports, HEPData
     path: Path | None = None     #: the steering file, None for a dict
     text: str | None = None      #: raw file text, None for a dict
     file: str = "<dict>"         #: the label used in error messages
@@ -229,7 +257,15 @@ class Steering:
                 d["card"] = s.card.to_dict()
             setups.append(d)
         return {"run": dict(vars(self.run)), "physics": phys, "setup": setups,
-                "limits": dict(vars(self.limits)), **self.plots.to_steering()}
+                "limits": dict(vars(self.limits)), "output": self._output_dict(),
+                **self.plots.to_steering()}
+
+    def _output_dict(self) -> dict:
+        d = dict(vars(self.output))
+        d["export"] = list(d["export"])
+        if not isinstance(d["distributions"], bool):
+            d["distributions"] = list(d["distributions"])
+        return d
 
 
 def load_steering(path) -> Steering:
@@ -285,7 +321,8 @@ def steering_from_dict(d: dict, *, file="<dict>", base_dir=None, default_name="m
                              "detector accepts)")
     limits = _limits(LIMITS.table(d, file=file), file)
     plots = read_plot_spec(d, file=file, base_dir=base_dir, setups=[s.label for s in setups])
-    return Steering(run, physics, setups, limits, plots, file=str(file))
+    output = _output(OUTPUT.table(d, file=file), physics.masses, file)
+    return Steering(run, physics, setups, limits, plots, output, file=str(file))
 
 
 def slug(label: str) -> str:
@@ -399,6 +436,32 @@ def _setup(t, i, file, base_dir) -> Setup:
                  detector=v["detector"], card=card, x_th_override=v["x_th"], band=v["band"])
 
 
+def _output(t, masses, file) -> OutputConfig:
+    v = OUTPUT.read(t, file=file)
+    raw = t.get("distributions", False)
+    if isinstance(raw, bool):
+        dist = raw
+    elif isinstance(raw, list) and raw:
+        have = {f"{m:.6g}" for m in masses}
+        dist = tuple(_mass(x, f"output.distributions[{i}]", file) for i, x in enumerate(raw))
+        for i, m in enumerate(dist):
+            if f"{m:.6g}" not in have:
+                raise ConfigError(f"mass {m:g} MeV is not among the study's masses; allowed: "
+                                  f"{', '.join(f'{x:g}' for x in masses)}", file=file,
+                                  key=f"output.distributions[{i}]")
+    else:
+        raise ConfigError(f"expected true, false or a non-empty array of masses, got {raw!r}",
+                          file=file, key="output.distributions")
+    raw = t.get("export", [])
+    if not isinstance(raw, (list, tuple)):
+        raise ConfigError(f"expected an array of formats, got {raw!r}; allowed: \"hepmc3\", "
+                          "\"lhe\"", file=file, key="output.export")
+    from .io.export import check_formats
+
+    return OutputConfig(distributions=dist, export=check_formats(list(raw), file=file),
+                        chi_pdgid=v["chi_pdgid"], hepdata=v["hepdata"])
+
+
 def _limits(t, file) -> LimitsConfig:
     v = LIMITS.read(t, file=file)
     if v["method"] == "feldman-cousins":
@@ -429,6 +492,7 @@ def reference_markdown() -> str:
         rows += [dataclasses.replace(k, doc=f"{name} source: {k.doc}").markdown("setup")
                  for k in mod.KEYS.keys]
     rows += LIMITS.markdown()
+    rows += OUTPUT.markdown()
     from . import plot_spec
 
     rows += plot_spec.markdown()

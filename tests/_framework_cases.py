@@ -35,7 +35,7 @@ masses = [10, "0.1 GeV"]
 [[setup]]
 label = "NA64mu"
 """ + NA64MU_SETUP
-FILES = ("NA64mu_brem_m100MeV.root", "NA64mu_brem_m10MeV.root")
+FILES = ("NA64mu_m100MeV.root", "NA64mu_m10MeV.root")
 SUMMARY = ("limits.csv", "provenance.json", "reach.pdf", "reach.png", "yields.csv")
 #: metadata that records wall-clock timing, the only thing two runs of a job may differ in
 TIMING = ("setup_seconds", "cpu_seconds")

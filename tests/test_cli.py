@@ -116,7 +116,7 @@ def test_xsec_bad_input(capsys, args, needle):
     assert err.startswith("mcpgen: error:") and needle in err and err.count("\n") == 1
 
 
-FILES = ["NA64mu_brem_m200MeV.root", "NA64mu_brem_m20MeV.root"]
+FILES = ["NA64mu_m200MeV.root", "NA64mu_m20MeV.root"]
 SUMMARY = ["limits.csv", "provenance.json", "reach.pdf", "reach.png", "run.json", "yields.csv"]
 
 
@@ -150,7 +150,7 @@ def test_run_writes_everything(ww_run):
     assert rc == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(FILES + SUMMARY)
-    with uproot.open(out / "NA64mu_brem_m20MeV.root") as f:
+    with uproot.open(out / "NA64mu_m20MeV.root") as f:
         assert isinstance(f["events"], uproot.TTree)
         meta = json.loads(str(f["metadata"]))
         # the trial count is fixed before generation: about (not exactly) run.events events
@@ -229,7 +229,7 @@ def test_run_same_seed_same_output_any_workers(tmp_path):
         out = tmp_path / f"w{w}"
         assert main(["run", str(st), "--out", str(out), "--workers", w, "--events", "2000",
                      "--quiet"]) == 0
-        with uproot.open(out / "NA64mu_brem_m200MeV.root") as f:
+        with uproot.open(out / "NA64mu_m200MeV.root") as f:
             arrays.append(f["events"].arrays(["weight", "particle_px"], library="np"))
         lim = (out / "limits.csv").read_text()
         arrays.append(lim)

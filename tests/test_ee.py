@@ -146,7 +146,7 @@ detector = "stcf_tracker"
     assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").iterdir())
     path.write_text(text.replace("[1499, 1510]", "[1499, 1500]"))
     res = mcpgen.run(path, tmp_path / "out", workers=1, progress=False)
-    batch, meta = read_events(tmp_path / "out" / "STCF_ee_m1499MeV.root")
+    batch, meta = read_events(tmp_path / "out" / "STCF_m1499MeV.root")
     assert meta["weight_unit"] == "pb" and meta["exposure"] == 1e5
     assert "det_hit" in batch.collections and batch.det_eff_table.shape[1] == 51
     with open(tmp_path / "out" / "limits.csv", newline="") as fh:

@@ -420,6 +420,8 @@ def test_job_seeds_are_keyed_by_label_channel_mass():
               job_seed(7, Job(0, "NA64mu", "brem", 100.1))}
     assert s not in others and len(others) == 4
     assert job.filename == "NA64mu_brem_m100MeV.root"
+    # a study of one channel does not name it (issue 9: results/na64mu_2025/NA64mu_m100MeV.root)
+    assert Job(0, "NA64mu", "brem", 100.0, False).filename == "NA64mu_m100MeV.root"
     assert Job(0, "NA64 e, 100 GeV", "brem", 1234.56789).filename == \
         "NA64_e__100_GeV_brem_m1234.57MeV.root"
 

@@ -215,6 +215,6 @@ def test_kill_then_rerun_reuses_jobs(tmp_path):
     assert q.returncode == 0, err
     assert f"({len(done)} finished jobs reused)" in stdout
     assert sorted(f.name for f in out.glob("*.root")) == [
-        "NA64mu_brem_m10MeV.root", "NA64mu_brem_m20MeV.root", "NA64mu_brem_m40MeV.root",
-        "NA64mu_brem_m80MeV.root"]
+        "NA64mu_m10MeV.root", "NA64mu_m20MeV.root", "NA64mu_m40MeV.root",
+        "NA64mu_m80MeV.root"]
     assert not [n for n in os.listdir(out) if n.startswith(".")]

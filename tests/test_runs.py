@@ -60,7 +60,8 @@ def test_run_outputs(runs):
         # the trial count is fixed before generation: about run.events events, not exactly
         assert abs(meta["events"] - 2000) < 5 * math.sqrt(2000)
         assert meta["job_seed"] == job_seed(7, job) and meta["seed"] == 7
-        assert meta["job"] == {"label": "NA64mu", "channel": "brem", "mass_MeV": job.mass}
+        assert meta["job"] == {"label": "NA64mu", "channel": "brem", "mass_MeV": job.mass,
+                               "file": job.filename}
         assert meta["sigma_err_pb"] <= PRECISION * meta["sigma_pb"]
         batch, _ = read_events(out / job.filename)
         assert len(batch) == meta["events"]
@@ -247,7 +248,7 @@ def test_scan_masses_are_selected_by_their_printed_value(tmp_path):
     p.write_text(STEERING.replace('masses = [10, "0.1 GeV"]',
                                   "mass_scan = {min = 10, max = 1000, points = 11}"))
     res = run(p, tmp_path / "o", masses=["15.8489"], workers=1, progress=False)
-    assert [f.name for f in res.files] == ["NA64mu_brem_m15.8489MeV.root"]
+    assert [f.name for f in res.files] == ["NA64mu_m15.8489MeV.root"]
 
 
 def test_collect_refuses_to_write_beside_another_run(tmp_path):

@@ -33,8 +33,8 @@ target = "Al"
 thickness = "0.4 X0"
 detector = "ldmx"
 """
-FILES = ["LDMX_brem_m100MeV.root", "LDMX_brem_m10MeV.root", "NA64mu_brem_m100MeV.root",
-         "NA64mu_brem_m10MeV.root"]
+FILES = ["LDMX_m100MeV.root", "LDMX_m10MeV.root", "NA64mu_m100MeV.root",
+         "NA64mu_m10MeV.root"]
 
 
 def _digest(path):

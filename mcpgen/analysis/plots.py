@@ -292,9 +292,9 @@ class ReachPlotProcess:
     """
 
     #: seconds to wait for the helper's answer before plotting in-process
-    TIMEOUT = 60.0
+    TIMEOUT = 600.0
 
-    def __init__(self):
+    def __init__(self, distributions: bool = False):
         import subprocess
         import sys
 
@@ -303,14 +303,18 @@ class ReachPlotProcess:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", "from mcpgen.analysis.plots import _serve; _serve()"],
+                [sys.executable, "-c", "from mcpgen.analysis.plots import _serve; "
+                 f"_serve({bool(distributions)})"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env=env, text=True)
         except (OSError, TypeError, ValueError):   # no usable sys.executable (embedded Python)
             self._proc = None
 
-    def plot(self, points, out, spec=None, *, title: str = "", bands=None) -> bool:
-        """:func:`reach_figures` in the helper; True when the files are written."""
+    def plot(self, points, out, spec=None, *, title: str = "", bands=None,
+             distributions=None) -> bool:
+        """:func:`reach_figures` in the helper, then the ``distributions`` request of
+        :func:`mcpgen.analysis.distributions.plot_request` if given; True when all the
+        files are written."""
         import json
         import subprocess
 
@@ -321,6 +325,7 @@ class ReachPlotProcess:
         spec = spec if isinstance(spec, PlotSpec) else PlotSpec.from_dict(spec)
         request = {"out": os.path.abspath(os.fspath(out)), "title": str(title),
                    "bands": dict(bands or {}), "spec": spec.to_dict(),
+                   "distributions": distributions,
                    "points": [{"label": p.label, "channel": getattr(p, "channel", ""),
                                "m_chi": float(p.m_chi), "eps_limit": float(p.eps_limit),
                                "efficiency_model": _efficiency_kind(p),
@@ -353,9 +358,10 @@ class ReachPlotProcess:
         return False
 
 
-def _serve():
-    """The helper of :class:`ReachPlotProcess`: load matplotlib, then draw one request
-    (JSON on stdin) with :func:`reach_plot` and answer "ok" on stdout."""
+def _serve(distributions=False):
+    """The helper of :class:`ReachPlotProcess`: load matplotlib (and the distribution
+    plots), then draw one request (JSON on stdin) with :func:`reach_figures` (and
+    :func:`mcpgen.analysis.distributions.plot_request`) and answer "ok" on stdout."""
     import io
     import json
     import sys
@@ -367,12 +373,20 @@ def _serve():
     warm = _figure(dummy, "warm-up: 95% CL", None)
     for fmt in ("png", "pdf"):
         warm.savefig(io.BytesIO(), format=fmt, dpi=110)
+    if distributions:
+        from .distributions import warm_up
+
+        warm_up()
     line = sys.stdin.readline()
     if not line:
         return
     request = json.loads(line)
     reach_figures([SimpleNamespace(**p) for p in request["points"]], request["out"],
                   request["spec"], title=request["title"], bands=request.get("bands"))
+    if request.get("distributions"):
+        from .distributions import plot_request
+
+        plot_request(request["distributions"])
     sys.stdout.write("ok\n")
     sys.stdout.flush()
 

@@ -31,6 +31,7 @@ class Job:
     label: str
     channel: str
     mass: float
+    tagged: bool = True   #: the file name names the channel (studies of several channels)
 
     @property
     def mass_text(self) -> str:
@@ -38,9 +39,12 @@ class Job:
 
     @property
     def filename(self) -> str:
+        """``<label>_m<mass>MeV.root``, ``<label>_<channel>_m<mass>MeV.root`` when the
+        study has several channels."""
         from ..steering import slug
 
-        return f"{slug(self.label)}_{self.channel}_m{self.mass_text}MeV.root"
+        channel = f"_{self.channel}" if self.tagged else ""
+        return f"{slug(self.label)}{channel}_m{self.mass_text}MeV.root"
 
 
 def job_seed(master: int, job: Job) -> int:
@@ -73,7 +77,7 @@ def jobs_of(steering, *, masses=None, labels=None) -> list:
                     continue
                 if not m < limits[(i, channel)] and any(m < v for v in limits.values()):
                     continue
-                out.append(Job(i, s.label, channel, float(m)))
+                out.append(Job(i, s.label, channel, float(m), len(channels) > 1))
     return out
 
 
@@ -181,7 +185,8 @@ def run_job(steering, job, out_dir, *, seed=None, events=None, identity=None,
             "sigma": xs.sigma * scale, "sigma_err": xs.sigma_err * scale,
             "sigma_points": xs.n_points, "unweighting_efficiency": xs.efficiency,
             "unweighted": unweighted, "trials": n_trials, "seed": master, "job_seed": jseed,
-            "job": {"label": job.label, "channel": job.channel, "mass_MeV": job.mass},
+            "job": {"label": job.label, "channel": job.channel, "mass_MeV": job.mass,
+                    "file": job.filename},
             "run_identity": identity, "mcpgen_version": __version__,
             "plot_spec": st.plots.to_dict(),
             "limits": {"cl": st.limits.cl, "method": st.limits.method,

@@ -27,15 +27,18 @@ from ..errors import ConfigError
 MANIFEST = "run.json"
 LOCK = ".mcpgen.lock"
 #: files a run writes besides its job files
-SUMMARY = ("yields.csv", "limits.csv", "reach.png", "reach.pdf", "provenance.json", "detector.csv")
+SUMMARY = ("yields.csv", "limits.csv", "reach.png", "reach.pdf", "provenance.json", "detector.csv",
+           "distributions", "hepdata")
+#: event exports written beside the job files ([output] export)
+EXPORT_SUFFIXES = (".hepmc3", ".lhe")
 
 
 def run_identity(steering, *, seed, events) -> str:
     """Hash of what determines the events of every job of a run."""
     d = steering.to_dict()
     d["run"] = {k: v for k, v in d["run"].items() if k != "name"}
-    for figures_only in ("reference", "plot"):   # restyling a figure reuses the events
-        d.pop(figures_only, None)
+    for not_events in ("reference", "plot", "output"):   # restyling a figure reuses the events
+        d.pop(not_events, None)
     d["overrides"] = {"seed": seed, "events": events, "version": __version__}
     return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
@@ -45,8 +48,9 @@ def _is_debris(name: str) -> bool:
 
 
 def _ours(name: str) -> bool:
-    return (name.endswith(".root") or name in SUMMARY or name in (MANIFEST, LOCK)
-            or _is_debris(name) or (name.startswith("reach_") and name.endswith((".png", ".pdf"))))
+    return (name.endswith((".root",) + EXPORT_SUFFIXES) or name in SUMMARY
+            or name in (MANIFEST, LOCK) or _is_debris(name)
+            or (name.startswith("reach_") and name.endswith((".png", ".pdf"))))
 
 
 class RunFolder:

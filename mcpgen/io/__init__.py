@@ -12,6 +12,9 @@ _API = {
     "read_events": "mcpgen.io.root",
     "read_metadata": "mcpgen.io.root",
     "bench_root_write": "mcpgen.io.root",
+    "iter_events": "mcpgen.io.root",
+    "export_events": "mcpgen.io.export",
+    "chain_of": "mcpgen.io.chain",
 }
 
 __all__ = list(_API)

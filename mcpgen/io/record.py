@@ -15,6 +15,10 @@ An :class:`EventBatch` holds ``n`` events of one process:
 Units: MeV for energies, momenta and masses, mm for vertices (hepunits base units).
 Particle status codes follow HepMC3: 4 incoming beam/target, 1 final state,
 2 decayed intermediate (the virtual photon).
+
+:meth:`EventBatch.to_awkward` gives the same events as an awkward array whose
+particles are ``vector`` Momentum4D records with parent/child indices
+(:mod:`mcpgen.io.chain`).
 """
 
 from __future__ import annotations
@@ -82,6 +86,74 @@ class EventBatch:
                 colls[c] = (np.concatenate([[0], np.cumsum(counts[idx])]).astype(np.int64),
                             {f: a[items.astype(np.int64)] for f, a in fields.items()})
         return EventBatch(names=self.names, collections=colls, **kw, **cols)
+
+    def to_awkward(self, *, chi_pdgid=None):
+        """The events as an awkward array (one record per event; needs ``awkward``).
+
+        Fields of an event: ``particles`` (list of ``vector`` Momentum4D records in
+        record order: ``px``, ``py``, ``pz``, ``E`` [MeV], ``pdgid``, ``status``,
+        ``gen_mass`` [MeV], the mass the generator wrote -- named so that vector does
+        not take it for a coordinate, ``.mass`` is computed from E and p -- and
+        ``parents``/``children``, lists of indices into the same event's particles,
+        from :func:`mcpgen.io.chain.chain_of`); ``weight``; ``vertex`` (Vector3D
+        ``x``, ``y``, ``z`` [mm]); ``det_pass``, ``det_eff``; every per-event column
+        (``E_beam``, ...) and every collection (a list of records per event).  With
+        ``vector`` installed its behaviours are attached, so ``.pt``, ``.eta``,
+        ``.mass`` work without ``vector.register_awkward()``.  ``chi_pdgid`` rewrites
+        +-9000011 (:data:`mcpgen.constants.CHI_PDGID`) to +-``chi_pdgid``.  A particle
+        record that :mod:`mcpgen.io.chain` does not know raises ConfigError.
+        """
+        import awkward as ak
+
+        from mcpgen.io.chain import chain_of, check_chi_pdgid, remap_chi
+
+        chain = chain_of(self.names)
+        n, k = len(self), len(self.names)
+        C = ak.contents
+
+        def flat(a, dtype):
+            return C.NumpyArray(np.ascontiguousarray(a, dtype).reshape(-1))
+
+        rel = {}
+        for which in ("parents", "children"):
+            off, idx = chain.index_table(which)
+            counts = np.tile(np.diff(off), n)
+            offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+            rel[which] = C.ListOffsetArray(ak.index.Index64(offsets),
+                                           C.NumpyArray(np.tile(idx, n)))
+        pdgid = remap_chi(np.asarray(self.pdgid), check_chi_pdgid(chi_pdgid))
+        fields = {"px": flat(self.px, np.float64), "py": flat(self.py, np.float64),
+                  "pz": flat(self.pz, np.float64), "E": flat(self.E, np.float64),
+                  "pdgid": flat(pdgid, np.int32), "status": flat(self.status, np.int32),
+                  "gen_mass": flat(self.mass, np.float64), **rel}
+        particles = C.ListOffsetArray(
+            ak.index.Index64(np.arange(n + 1, dtype=np.int64) * k),
+            C.RecordArray(list(fields.values()), list(fields), length=n * k,
+                          parameters={"__record__": "Momentum4D"}))
+        vertex = C.RecordArray([flat(self.vx, np.float64), flat(self.vy, np.float64),
+                                flat(self.vz, np.float64)], ["x", "y", "z"], length=n,
+                               parameters={"__record__": "Vector3D"})
+        event = {"particles": particles, "weight": flat(self.weight, np.float64),
+                 "vertex": vertex, "det_pass": flat(self.det_pass, np.bool_),
+                 "det_eff": flat(self.det_eff, np.float64)}
+        for name, v in self.columns.items():
+            if name in event:
+                raise ValueError(f"column {name!r} clashes with an event field")
+            event[name] = ak.to_layout(np.ascontiguousarray(v))
+        for name, (off, items) in self.collections.items():
+            if name in event:
+                raise ValueError(f"collection {name!r} clashes with an event field")
+            m = int(off[-1]) if len(off) else 0
+            event[name] = C.ListOffsetArray(
+                ak.index.Index64(np.asarray(off, np.int64)),
+                C.RecordArray([C.NumpyArray(np.ascontiguousarray(a)) for a in items.values()],
+                              list(items), length=m))
+        try:
+            from vector.backends.awkward import behavior
+        except ImportError:
+            behavior = None
+        return ak.Array(C.RecordArray(list(event.values()), list(event), length=n),
+                        behavior=behavior)
 
     @classmethod
     def concatenate(cls, batches) -> "EventBatch":

@@ -402,13 +402,21 @@ def read_metadata(path) -> dict:
     return meta
 
 
-def read_events(path, *, entry_start=None, entry_stop=None):
-    """Read an mcpgen ROOT file (any process family) into ``(EventBatch, metadata)``.
+def read_events(path, *, entry_start=None, entry_stop=None, library="np"):
+    """Read an mcpgen ROOT file (any process family) into ``(events, metadata)``.
 
-    ``entry_start``/``entry_stop`` select a range of events.  The metadata is
+    ``entry_start``/``entry_stop`` select a range of events.  ``library="np"``
+    (default) gives the events as an :class:`EventBatch` of numpy arrays;
+    ``library="ak"`` as the awkward array of :meth:`EventBatch.to_awkward`
+    (vector Momentum4D particles with parent/child indices).  The metadata is
     the dict written by :func:`write_events` (tuples come back as lists) with
     the steering text under ``"steering"``.
     """
+    if library not in ("np", "ak"):
+        raise ConfigError(f"unknown library {library!r}; allowed: np, ak", key="library")
+    if library == "ak":
+        batch, meta = read_events(path, entry_start=entry_start, entry_stop=entry_stop)
+        return batch.to_awkward(), meta
     f, meta = _open_mcpgen(path)
     with f:
         tree = f["events"]
@@ -438,6 +446,19 @@ def read_events(path, *, entry_start=None, entry_stop=None):
                 tree[f"{name}_{fl}"].array(library="ak", **rng))), np.dtype(d))
                 for fl, d, _ in fields})
     return EventBatch(names=names, collections=colls, **kw, **cols), meta
+
+
+def iter_events(path, *, step=CHUNK_EVENTS):
+    """Yield ``(EventBatch, metadata)`` for consecutive ranges of at most ``step`` events
+    of the mcpgen ROOT file ``path``: a file of any size in bounded memory.  A file
+    without events yields one empty batch (so the caller still gets the metadata)."""
+    f, meta = _open_mcpgen(path)
+    with f:
+        n = int(f["events"].num_entries)
+    step = max(1, int(step))
+    for lo in range(0, max(n, 1), step):
+        batch, _ = read_events(path, entry_start=lo, entry_stop=min(lo + step, n))
+        yield batch, meta
 
 
 def read_branches(path, branches):

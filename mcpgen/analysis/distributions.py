@@ -1,0 +1,584 @@
+"""Differential distributions of one mass point: weighted histograms and their figures.
+
+:func:`histograms` fills, for the process family of a file (chosen from the
+metadata's ``process`` through the process registry), that family's natural
+variables into :class:`hist.Hist` objects with ``Weight`` storage and a category
+axis ``weighting``:
+
+``"generated"``  the event weight: summed over all bins (flow included) it is the
+                 file's ``sum_weights``, the estimate of sigma at eps_ref (pb for
+                 cross sections, decays per POT for meson spectra: ``weight_unit``);
+``"detector"``   weight x det_eff on det_pass events (det_eff at the reference eps
+                 of the run): summed it is ``yield_sums.sum_w_eff``, what the yields use.
+
+Variables (chi is the particle, not the antiparticle; theta is the polar angle to
+the beam axis +z in the lab; energies MeV, angles rad):
+
+lepton-nucleus (``brem``, ``darkphoton``)
+    x = E_pair/E_beam (E_beam per event when the beam degrades), E_chi, theta_chi,
+    the recoil-lepton energy E_l', the spectrometer's ``det_E_rec``, the pair mass
+    m_chichibar and the momentum transfer Q = sqrt(-t) to the nucleus (for an
+    on-shell A' the A' takes the place of the pair);
+meson decays
+    E_chi, theta_chi, E and theta of the meson, cos theta* of chi in the decay frame:
+    for V -> chi chibar in the V rest frame (pure boost from the lab) to the SCHC spin
+    axis of photoproduced mesons (minus the recoil direction,
+    :mod:`mcpgen.processes.meson_decay`) or to the V flight direction (helicity
+    frame) for spectrum mesons; for P -> gamma gamma*(-> chi chibar) in the gamma*
+    rest frame to the photon direction, plus the pair mass; photoproduction also the
+    recoil lepton and ``det_E_rec``;
+e+e- (``ee``)
+    cos theta_chi, beta_chi, the ISR photon energy, sqrt(s') = the pair mass
+    (``sqrt_s_pair``) and, with the tracker, the chi's kinetic energy entering the gas
+    (``det_T_gas_chi``), its ionising length or its expected delta electrons.
+
+The binning depends on the metadata only (beam energy, masses), so that histograms of
+chunks or jobs of one file add (``into=``).  :func:`plot_distributions` draws one
+multi-panel figure per ROOT file (one mass point of one set-up and channel): one
+file per format instead of one per variable keeps a run folder readable and costs one
+``savefig`` per format.  matplotlib, mplhep and hist are imported inside functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError
+
+#: weightings of every histogram (the category axis "weighting")
+WEIGHTINGS = ("generated", "detector")
+#: allowed figure formats
+FORMATS = ("png", "pdf", "svg")
+#: events read per chunk by :func:`plot_distributions`
+CHUNK_EVENTS = 200_000
+#: energy axes reaching this (MeV) are drawn in GeV
+GEV_ABOVE = 1e4
+#: decades shown below the peak of a log-scale distribution
+Y_DECADES = 5
+#: PNG resolution
+DPI = 100
+#: process families (module of the registered Process class) -> family name
+FAMILIES = {"lepton_nucleus": "lepton-nucleus", "meson_decay": "meson", "ee_annihilation": "ee"}
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One histogrammed quantity: key, axis text, unit, binning (log: log-spaced edges)."""
+
+    name: str
+    symbol: str      #: as written in d(sigma)/d(symbol), e.g. "E_χ"
+    text: str        #: axis label without unit, e.g. "E_χ (χ energy)"
+    unit: str        #: "" for dimensionless
+    lo: float
+    hi: float
+    bins: int
+    log: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.text} [{self.unit}]" if self.unit else self.text
+
+
+def _log_var(name, symbol, text, unit, lo, hi, per_decade=10):
+    """A log-binned Variable from lo to hi, ``per_decade`` bins per decade (at least 10)."""
+    n = max(10, int(math.ceil(per_decade * math.log10(hi / lo))))
+    return Variable(name, symbol, text, unit, lo, hi, n, log=True)
+
+
+def _decade_below(v):
+    return 10.0 ** math.floor(math.log10(v))
+
+
+# -- kinematics -------------------------------------------------------------------------
+
+def _p4(batch, label):
+    """(n, 4) four-momenta (E, px, py, pz) of the particle slot ``label``."""
+    j = batch.index(label)
+    return np.stack([batch.E[:, j], batch.px[:, j], batch.py[:, j], batch.pz[:, j]], axis=1)
+
+
+def _theta(p):
+    return np.arctan2(np.hypot(p[:, 1], p[:, 2]), p[:, 3])
+
+
+def _mass(p):
+    return np.sqrt(np.maximum(p[:, 0] ** 2 - (p[:, 1:] ** 2).sum(axis=1), 0.0))
+
+
+def _cos(a, b):
+    """Cosine of the angle between the three-vectors (rows) a and b."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (a * b).sum(axis=1) / np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+
+
+def _rest(p, frame):
+    """Three-momenta of ``p`` in the rest frame of ``frame`` (pure boost from the lab,
+    as the generator's decays: :func:`mcpgen.processes.meson_decay._boost_to_rest`)."""
+    from ..processes.meson_decay import _boost_to_rest
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _boost_to_rest(p, frame)
+
+
+def _meta_mass(meta):
+    for key in ("mass_MeV", "m_chi_MeV", "m_Aprime_MeV"):
+        if meta.get(key) is not None:
+            return float(meta[key])
+    raise KeyError("mass_MeV")
+
+
+# -- the variables of each family -------------------------------------------------------
+
+def family(meta, *, file=None) -> str:
+    """Process family of a file's metadata: "lepton-nucleus", "meson" or "ee"."""
+    from ..framework.registry import PROCESSES
+
+    name = meta.get("process")
+    if name not in PROCESSES:
+        raise ConfigError(f"metadata process {name!r} has no distributions; allowed: "
+                          f"{', '.join(PROCESSES.names())}", file=file, key="process")
+    # the module that defines the class or its base (meson channels are made by type())
+    modules = [c.__module__.rsplit(".", 1)[-1] for c in PROCESSES.get(name).__mro__]
+    return FAMILIES[next(m for m in modules if m in FAMILIES)]
+
+
+def _lepton_nucleus(batch, meta):
+    E0 = float(meta["beam_energy_MeV"])
+    m = _meta_mass(meta)
+    names = batch.names
+    pair = "chi" in names
+    ml = float(batch.mass[0, batch.index("l")]) if len(batch) and "l" in names else 0.0
+    E_beam = np.asarray(batch.E_beam) if "E_beam" in batch.columns else np.full(len(batch), E0)
+    inv = _p4(batch, "chi") + _p4(batch, "chibar") if pair else _p4(batch, "V")
+    one = _p4(batch, "chi") if pair else inv
+    sym, pname = ("χ", "χχ̄") if pair else ("A′", "A′")
+    theta_c = max(m, ml, 1e-3) / E0
+    out = [(Variable("x", "x", f"x = E_{pname} / E_beam", "", 0.0, 1.0, 50),
+            inv[:, 0] / E_beam),
+           (Variable("E_chi", f"E_{sym}", f"E_{sym}", "MeV", 0.0, E0, 50), one[:, 0]),
+           (_log_var("theta_chi", f"log₁₀ θ_{sym}", f"θ_{sym}", "rad",
+                     _decade_below(theta_c) * 1e-1, math.pi), _theta(one))]
+    if "l'" in names:
+        out.append((Variable("E_recoil", "E_ℓ′", "E_ℓ′ (recoil lepton)", "MeV", 0.0, E0, 50),
+                    batch.E[:, batch.index("l'")]))
+    if "det_E_rec" in batch.columns:
+        out.append((Variable("det_E_rec", "E_rec", "E_rec (reconstructed recoil)", "MeV",
+                             0.0, E0, 50), np.asarray(batch.det_E_rec)))
+    if pair:
+        out.append((_log_var("m_pair", "log₁₀ m_χχ̄", "m_χχ̄ (pair mass)", "MeV", 2.0 * m, E0,
+                             per_decade=15), _mass(inv)))
+    if "N" in names and "N'" in names:
+        d = _p4(batch, "N'") - _p4(batch, "N")
+        q_min = (2.0 * m if pair else m) ** 2 / (2.0 * E0)
+        q = np.sqrt(np.maximum((d[:, 1:] ** 2).sum(axis=1) - d[:, 0] ** 2, 0.0))
+        out.append((_log_var("Q", "log₁₀ Q", "Q = √(−t) (to the nucleus)", "MeV",
+                             _decade_below(q_min), E0), q))
+    return out
+
+
+def _meson(batch, meta):
+    m = _meta_mass(meta)
+    names = batch.names
+    mp = meta.get("meson_pdg", {})
+    m_meson = float(mp.get("meson_mass_MeV", 1000.0))
+    vector = "V" in names
+    par = _p4(batch, "V" if vector else "P")
+    chi = _p4(batch, "chi")
+    photo = "l'" in names
+    if "beam_energy_MeV" in meta:
+        E_top = float(meta["beam_energy_MeV"])
+    else:
+        E_top = 1000.0 * float((meta.get("spectrum_header") or {}).get("beam_energy_GeV", 0) or 0)
+        E_top = E_top if E_top > m_meson else 1000.0 * m_meson
+    theta_lo = _decade_below(m_meson / E_top) * 1e-2
+    if photo:
+        energy = [Variable("E_chi", "E_χ", "E_χ", "MeV", 0.0, E_top, 50),
+                  Variable("E_meson", "E_V", "E_V (meson)", "MeV", 0.0, E_top, 50)]
+    else:
+        energy = [_log_var("E_chi", "log₁₀ E_χ", "E_χ", "MeV", _decade_below(m), E_top),
+                  _log_var("E_meson", "log₁₀ E_meson", "E (meson)", "MeV",
+                           _decade_below(m_meson), E_top)]
+    if vector:
+        # SCHC axis of photoproduced V (minus the recoil in the V frame), else the V direction
+        axis = -_rest(_p4(batch, "N'"), par) if photo else par[:, 1:]
+        cos_star = _cos(_rest(chi, par), axis)
+        star = Variable("cos_theta_star", "cos θ*", "cos θ* (χ in V frame, to the "
+                        + ("SCHC axis)" if photo else "V direction)"), "", -1.0, 1.0, 20)
+    else:
+        gstar, gam = _p4(batch, "gamma*"), _p4(batch, "gamma")
+        cos_star = _cos(_rest(chi, gstar), _rest(gam, gstar))
+        star = Variable("cos_theta_star", "cos θ*", "cos θ* (χ in γ* frame, to the γ)", "",
+                        -1.0, 1.0, 20)
+    out = [(energy[0], chi[:, 0]),
+           (_log_var("theta_chi", "log₁₀ θ_χ", "θ_χ", "rad", theta_lo, math.pi), _theta(chi)),
+           (energy[1], par[:, 0]),
+           (_log_var("theta_meson", "log₁₀ θ_meson", "θ (meson)", "rad", theta_lo, math.pi),
+            _theta(par)),
+           (star, cos_star)]
+    if not vector:
+        out.append((Variable("m_pair", "m_χχ̄", "m_χχ̄ = √q² (pair mass)", "MeV", 2.0 * m,
+                             m_meson, 40), _mass(_p4(batch, "gamma*"))))
+    if photo:
+        out.append((Variable("E_recoil", "E_ℓ′", "E_ℓ′ (recoil lepton)", "MeV", 0.0, E_top, 50),
+                    batch.E[:, batch.index("l'")]))
+    if "det_E_rec" in batch.columns:
+        out.append((Variable("det_E_rec", "E_rec", "E_rec (reconstructed recoil)", "MeV",
+                             0.0, E_top, 50), np.asarray(batch.det_E_rec)))
+    return out
+
+
+def _tracker_length(meta):
+    """Longest straight path in the tracker gas (mm), from the card in the metadata."""
+    from ..units import parse_quantity
+
+    card = ((meta.get("detector") or {}).get("card") or {}).get("tracker") or {}
+    try:
+        R = parse_quantity(card["radius"], "length", default_unit="mm")
+        L = parse_quantity(card["length"], "length", default_unit="mm")
+        return math.hypot(R, 0.5 * L)
+    except (KeyError, TypeError, ValueError):
+        return 2000.0
+
+
+def _ee(batch, meta):
+    m = _meta_mass(meta)
+    rs = float(meta["sqrt_s_MeV"])
+    spread = float(meta.get("energy_spread_MeV") or 0.0)
+    chi = _p4(batch, "chi")
+    p = np.sqrt((chi[:, 1:] ** 2).sum(axis=1))
+    out = [(Variable("cos_theta_chi", "cos θ_χ", "cos θ_χ (to the e⁻ beam)", "", -1.0, 1.0, 20),
+            chi[:, 3] / p),
+           (_log_var("beta_chi", "log₁₀ β_χ", "β_χ (χ velocity)", "", 1e-4, 1.0), p / chi[:, 0])]
+    if "gamma_isr" in batch.names:
+        out.append((_log_var("E_isr", "log₁₀ E_γ", "E_γ (ISR photon)", "MeV", 1e-6, 0.5 * rs,
+                             per_decade=5), batch.E[:, batch.index("gamma_isr")]))
+    if "sqrt_s_pair" in batch.columns:
+        hi = rs + 5.0 * spread + 1e-3 * max(rs - 2.0 * m, 1.0)
+        out.append((Variable("sqrt_s_pair", "√s′", "√s′ (χχ̄ mass)", "MeV", 2.0 * m, hi, 50),
+                    np.asarray(batch.sqrt_s_pair)))
+    cols = batch.columns
+    if "det_T_gas_chi" in cols:
+        out.append((_log_var("det_T_gas_chi", "log₁₀ T_χ", "T_χ entering the gas", "MeV", 1e-5,
+                             0.5 * rs, per_decade=5), np.asarray(cols["det_T_gas_chi"])))
+    signature = (((meta.get("detector") or {}).get("card") or {}).get("tracker") or {}).get(
+        "signature")
+    if "det_ion_len_chi" in cols and signature != "delta":
+        out.append((Variable("det_ion_len_chi", "L_ion", "L_ion of χ (dE/dx ≥ I_min)", "mm",
+                             0.0, _tracker_length(meta), 40), np.asarray(cols["det_ion_len_chi"])))
+    if "det_mu_chi" in cols and signature != "ionisation":
+        out.append((_log_var("det_mu_chi", "log₁₀ μ_δ", "μ_δ of χ (expected δ electrons)", "",
+                             1e-3, 1e4, per_decade=5), np.asarray(cols["det_mu_chi"])))
+    return out
+
+
+_VARIABLES = {"lepton-nucleus": _lepton_nucleus, "meson": _meson, "ee": _ee}
+
+
+def variables(batch, meta) -> list:
+    """[(Variable, per-event values)] of the family of ``meta`` (module docstring).
+    Energies are in MeV, or in GeV where the range reaches 10 GeV (readable ticks)."""
+    out = []
+    for var, values in _VARIABLES[family(meta)](batch, meta):
+        if var.unit == "MeV" and var.hi >= GEV_ABOVE:
+            var = dataclasses.replace(var, unit="GeV", lo=var.lo / 1e3, hi=var.hi / 1e3)
+            values = np.asarray(values) / 1e3
+        out.append((var, values))
+    return out
+
+
+def _new_hist(var: Variable, meta):
+    import hist
+
+    transform = hist.axis.transform.log if var.log else None
+    axis = hist.axis.Regular(var.bins, var.lo, var.hi, transform=transform, name=var.name,
+                             label=var.label)
+    return hist.Hist(axis, hist.axis.StrCategory(list(WEIGHTINGS), name="weighting"),
+                     storage=hist.storage.Weight(), name=var.name,
+                     label=f"sum of weights per bin [{meta.get('weight_unit', 'pb')}]",
+                     metadata={"symbol": var.symbol, "log": var.log, "unit": var.unit,
+                               "weight_unit": meta.get("weight_unit", "pb")})
+
+
+def histograms(batch, metadata, *, into=None) -> dict:
+    """{variable name: hist.Hist} of ``batch`` (an :class:`~mcpgen.io.record.EventBatch`)
+    with the file's ``metadata``; ``into``: a dict from an earlier call (same file or
+    job) to add to.  Each Hist has the variable axis (flow bins hold what falls outside,
+    NaN in the overflow) and the category axis ``weighting`` (:data:`WEIGHTINGS`).
+    Pure numpy/hist; cheap enough to run inside each job."""
+    w = np.asarray(batch.weight, np.float64)
+    w_det = np.where(np.asarray(batch.det_pass, bool), w * np.asarray(batch.det_eff), 0.0)
+    out = {} if into is None else into
+    for var, values in variables(batch, metadata):
+        h = out.get(var.name)
+        if h is None:
+            h = out[var.name] = _new_hist(var, metadata)
+        values = np.asarray(values, np.float64)
+        h.fill(values, weighting="generated", weight=w)
+        h.fill(values, weighting="detector", weight=w_det)
+    return out
+
+
+# -- figures ----------------------------------------------------------------------------
+
+_UNIT_TEXT = {"pb": "pb", "per POT": "POT⁻¹"}
+
+
+def _density_label(h) -> str:
+    md = h.metadata
+    wu = _UNIT_TEXT.get(md["weight_unit"], md["weight_unit"])
+    what = "dN" if md["weight_unit"] == "per POT" else "dσ"
+    unit = wu if md["log"] or not md["unit"] else f"{wu}/{md['unit']}"
+    return f"{what}/d{md['symbol']} [{unit}]"
+
+
+def _density(h, weighting):
+    """(values, errors, edges) per unit of the variable (per decade on log axes)."""
+    sub = h[:, weighting]
+    edges = sub.axes[0].edges
+    width = np.diff(np.log10(edges)) if h.metadata["log"] else np.diff(edges)
+    return sub.values() / width, np.sqrt(sub.variances()) / width, edges
+
+
+def _log_ticks(axis, span):
+    """Decade labels without mathtext; minor ticks only on axes of at most 3 decades
+    (they are ~40% of the drawing time of a figure, measured)."""
+    from matplotlib.ticker import NullLocator
+
+    from .plots import _log_formatter
+
+    axis.set_major_formatter(_log_formatter())
+    axis.set_minor_formatter(_log_formatter(labelOnlyBase=True))
+    if span > 1e3:
+        axis.set_minor_locator(NullLocator())
+
+
+def _y_scale(ax, values, drawn):
+    """Log y when the positive values span more than two decades, showing at most
+    :data:`Y_DECADES` decades below the peak; else linear from 0."""
+    pos = values[values > 0]
+    if not drawn or not pos.size:
+        return
+    top = pos.max()
+    if top > 100.0 * pos.min():
+        ax.set_yscale("log")
+        low = max(pos.min(), top * 10.0 ** -Y_DECADES) / 2.0
+        ax.set_ylim(low, top * 3.0)
+        _log_ticks(ax.yaxis, top * 3.0 / low)
+    else:
+        ax.set_ylim(0.0, 1.15 * top)
+
+
+def _fmt(v) -> str:
+    from .plots import _power_of_ten
+
+    return _power_of_ten(v) if v > 0 and not 1e-2 <= v < 1e4 else f"{v:.3g}"
+
+
+def _title(meta) -> str:
+    label = meta.get("label") or meta.get("job", {}).get("label") or ""
+    channel = meta.get("channel") or meta.get("process", "")
+    return f"{label}   {channel}   m = {_meta_mass(meta):g} MeV" if label else \
+        f"{channel}   m = {_meta_mass(meta):g} MeV"
+
+
+def style():
+    """Context manager of the figures' style: mplhep's ROOT style (neutral, not an
+    experiment's: TeX Gyre Heros, ticks inside on all sides), scaled to multi-panel
+    figures, with DejaVu Sans as the fallback for the Greek letters.  It changes
+    matplotlib's rcParams for the duration of the ``with`` block (process-wide)."""
+    import matplotlib.style
+    import mplhep
+
+    return matplotlib.style.context([mplhep.style.ROOT, {
+        "font.size": 10, "font.family": ["TeX Gyre Heros", "DejaVu Sans"],
+        "xtick.major.size": 6, "xtick.minor.size": 3, "ytick.major.size": 6,
+        "ytick.minor.size": 3, "axes.linewidth": 1.0, "xaxis.labellocation": "center",
+        "yaxis.labellocation": "center", "legend.fontsize": 8,
+        "xtick.minor.visible": False, "ytick.minor.visible": False}])
+
+
+def figure(hists, metadata):
+    """The matplotlib Figure (object API, not attached to pyplot) of ``hists``: one panel
+    per variable, the generated and the after-detector distributions.  Draw and save it
+    inside :func:`style` (ticks are made at drawing time)."""
+    import mplhep
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    names = list(hists)
+    ncol = 4 if len(names) > 6 else 3
+    nrow = max(1, math.ceil(len(names) / ncol))
+    eps = metadata.get("eps", 1.0)
+    wu = metadata.get("weight_unit", "pb")
+    # every histogram holds all events (flow bins included): the totals of the first
+    total = {k: hists[names[0]][:, k].sum(flow=True).value if names else 0.0 for k in WEIGHTINGS}
+    with style():
+        fig = Figure(figsize=(4.0 * ncol, 3.3 * nrow + 0.5))
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
+        for ax, name in zip(axes, names):
+            h = hists[name]
+            drawn = False
+            for k, kw in (("generated", dict(histtype="step", color="black", lw=1.2)),
+                          ("detector", dict(histtype="fill", color="#5790fc", alpha=0.5))):
+                v, e, edges = _density(h, k)
+                if not np.any(v > 0):
+                    continue
+                lab = (f"generated: {_fmt(total['generated'])} {wu}" if k == "generated" else
+                       f"after detector (ε = {eps:g}): {_fmt(total['detector'])} {wu}")
+                mplhep.histplot(v, edges, yerr=e if k == "generated" else None, ax=ax,
+                                label=lab, **kw)
+                drawn = True
+            ax.set_xlabel(h.axes[0].label)
+            ax.set_ylabel(_density_label(h))
+            if h.metadata["log"]:
+                ax.set_xscale("log")
+                _log_ticks(ax.xaxis, h.axes[0].edges[-1] / h.axes[0].edges[0])
+            _y_scale(ax, _density(h, "generated")[0], drawn)
+            gen = h[:, "generated"]
+            inside, full = gen.sum().value, gen.sum(flow=True).value
+            if full > 0 and (full - inside) > 1e-3 * abs(full):
+                ax.text(0.02, 0.97, f"{100 * (full - inside) / full:.2g}% outside", fontsize=7,
+                        transform=ax.transAxes, va="top")
+            if not drawn:
+                ax.text(0.5, 0.5, "no events", ha="center", va="center", transform=ax.transAxes)
+        for ax in axes[len(names):]:
+            ax.set_visible(False)
+        handles, labels = axes[0].get_legend_handles_labels() if names else ([], [])
+        if handles:   # generated first
+            order = sorted(range(len(labels)), key=lambda i: not labels[i].startswith("gen"))
+            axes[0].legend([handles[i] for i in order], [labels[i] for i in order], loc="best")
+        desc = metadata.get("process_description", "")
+        fig.suptitle(_title(metadata) + (f"   ({desc})" if desc else ""), fontsize=11)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.08, top=0.93, wspace=0.35,
+                            hspace=0.45)
+    return fig
+
+
+def _check_formats(formats):
+    formats = tuple(str(f).strip().lower() for f in formats)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ConfigError(f"unknown figure format {bad[0] if bad else ''!r}; allowed: "
+                          f"{', '.join(FORMATS)}", key="--format")
+    return tuple(dict.fromkeys(formats))
+
+
+def write_figure(hists, metadata, stem, *, formats=("png", "pdf")) -> list:
+    """Draw ``hists`` and write ``<stem>.<fmt>`` for each format, all atomically: on any
+    error none of them is replaced and no temporary file stays.  Returns the paths."""
+    from .yields import atomic_path
+
+    formats = _check_formats(formats)
+    stem = Path(stem)
+    fig = figure(hists, metadata)
+    paths = [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
+    try:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(style())
+            for fmt, path in zip(formats, paths):
+                tmp = stack.enter_context(atomic_path(path, suffix=f".{fmt}"))
+                fig.savefig(tmp, format=fmt, dpi=DPI)
+    except OSError as e:
+        raise ConfigError(f"cannot write the distribution figure: {e.strerror or e}",
+                          file=paths[0]) from None
+    return paths
+
+
+def file_histograms(root_path, *, chunk_events=CHUNK_EVENTS):
+    """(histograms, metadata) of an mcpgen ROOT file, read in chunks of ``chunk_events``."""
+    import uproot
+
+    from ..io.root import read_events, read_metadata
+
+    meta = read_metadata(root_path)
+    family(meta, file=root_path)
+    with uproot.open(root_path) as f:
+        n = int(f["events"].num_entries)
+    hists = None
+    for lo in range(0, max(n, 1), chunk_events):
+        batch, _ = read_events(root_path, entry_start=lo, entry_stop=min(lo + chunk_events, n))
+        hists = histograms(batch, meta, into=hists)
+    return hists, meta
+
+
+def default_out_dir(root_path) -> Path:
+    """``<run dir>/distributions`` for a ROOT file of a run folder."""
+    return Path(root_path).resolve().parent / "distributions"
+
+
+def plot_distributions(root_path, out_dir=None, *, formats=("png", "pdf")) -> list:
+    """Write the distribution figure of one mcpgen ROOT file (one mass point) as
+    ``<out_dir>/<file stem>.<fmt>``; ``out_dir`` defaults to ``<run dir>/distributions/``
+    (created if needed).  Bad input (missing file, not an mcpgen file, unknown format)
+    is a one-line ConfigError and writes nothing.  Returns the paths written."""
+    return plot_files([root_path], out_dir, formats=formats)
+
+
+def plot_files(root_paths, out_dir=None, *, formats=("png", "pdf")) -> list:
+    """:func:`plot_distributions` for several files (e.g. every finished job of
+    ``mcpgen run``, or ``mcpgen plot FILE ...``).  All files are checked (readable
+    mcpgen files of a known family) before anything is drawn."""
+    from ..io.root import read_metadata
+
+    formats = _check_formats(formats)
+    root_paths = [Path(p) for p in root_paths]
+    for p in root_paths:
+        family(read_metadata(p), file=p)
+    written = []
+    for p in root_paths:
+        target = Path(out_dir) if out_dir is not None else default_out_dir(p)
+        created = not target.exists()
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ConfigError(f"cannot create the output folder: {e.strerror or e}",
+                              file=target) from None
+        try:
+            hists, meta = file_histograms(p)
+            written += write_figure(hists, meta, target / p.stem, formats=formats)
+        except BaseException:
+            if created:
+                with contextlib.suppress(OSError):
+                    target.rmdir()   # only if still empty
+            raise
+    return written
+
+
+def warm_up():
+    """Import matplotlib, mplhep and hist and draw one throw-away figure (fonts, text
+    metrics: ~0.4 s of the first figure, measured), e.g. in a helper process that waits
+    for :func:`plot_request`."""
+    import io
+
+    from ..io.record import EventBatch
+
+    n, names = 4, ("e-", "e+", "gamma*", "chi", "chibar")
+    z = np.zeros((n, len(names)))
+    E = np.full((n, len(names)), 2000.0)
+    batch = EventBatch(weight=np.ones(n), pdgid=z.astype(np.int32), status=z.astype(np.int32),
+                       px=z, py=z + 1.0, pz=z + np.linspace(-900, 900, n)[:, None], E=E,
+                       mass=z + 1000.0, vx=np.zeros(n), vy=np.zeros(n), vz=np.zeros(n),
+                       names=names, sqrt_s_pair=np.full(n, 4000.0))
+    meta = {"process": "ee", "mass_MeV": 1000.0, "sqrt_s_MeV": 4000.0, "label": "warm-up"}
+    fig = figure(histograms(batch, meta), meta)
+    with style():
+        fig.savefig(io.BytesIO(), format="png", dpi=DPI)
+
+
+def plot_request(request: dict) -> list:
+    """:func:`plot_files` from a JSON-able request ``{"paths": [...], "out": folder or
+    None, "formats": [...]}`` (for a helper process); returns the paths as strings."""
+    return [str(p) for p in plot_files(request["paths"], request.get("out"),
+                                       formats=tuple(request.get("formats", ("png", "pdf"))))]
+
+
+__all__ = ["Variable", "histograms", "variables", "family", "figure", "style", "write_figure",
+           "file_histograms", "plot_distributions", "plot_files", "default_out_dir", "warm_up",
+           "plot_request"]
