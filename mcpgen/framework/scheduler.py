@@ -123,18 +123,20 @@ def _client(workers, address, processes=False):
         finally:
             client.close()
         return
+    # the scheduler's HTTP server (dashboard routes) on a free port: the default 8787 may be
+    # taken by another dask session, which would print a warning into the user's run
     if processes:
         from distributed.deploy.subprocess import SubprocessCluster
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SubprocessCluster announces itself as experimental
             cluster = SubprocessCluster(n_workers=workers, threads_per_worker=1,
-                                        dashboard_address=None, silence_logs=40)
+                                        dashboard_address=":0", silence_logs=40)
     else:
         from distributed import LocalCluster
 
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=":0", silence_logs=40)
     try:
         client = Client(cluster)
         try:
