@@ -125,7 +125,7 @@ OUTPUT = Section("output", (
         "`\"hepmc3\"`, `\"lhe\"`", type_doc="array of strings", default_doc="`[]`"),
     Key("chi_pdgid", "int", 9000011, "PDG id of chi in the exported files (the ROOT files keep "
         "9000011; G4DarkBreM uses 17, MadGraph MCP models 3000011)",
-        bounds=dict(ge=1, le=2**31 - 1), type_doc="integer > 0"),
+        bounds=dict(ge=1, le=2147483647), type_doc="integer > 0"),
     Key("hepdata", "bool", False, "write the HEPData submission of the reach and cross "
         "sections into `hepdata/` (`mcpgen hepdata`)"),
 ))
