@@ -16,6 +16,16 @@ target = "Pb"
 thickness = "22.5 cm"
 detector = "na64mu"
 """
+#: the LDMX set-up of seed 002 (8 GeV electrons, 2e16 EOT, 0.4 X0 Al) as a [[setup]] body
+LDMX_SETUP = """\
+label = "LDMX"
+beam = "e-"
+energy = "8 GeV"
+leptons_on_target = 2e16
+target = "Al"
+thickness = "0.4 X0"
+detector = "ldmx"
+"""
 E0 = 160e3  # MeV
 SETTINGS = LeptonNucleusSettings(method="etl", x_min=0.5, train_events=2000, train_iterations=2)
 PRECISION = 0.01

@@ -25,7 +25,7 @@ from mcpgen.analysis import distributions as D
 from mcpgen.errors import ConfigError
 from mcpgen.io.root import read_events
 
-from _framework_cases import NA64MU_SETUP
+from _framework_cases import LDMX_SETUP, NA64MU_SETUP
 
 P_MIN = 1e-3   # chi-square p-value threshold (size of each shape test)
 
@@ -78,14 +78,7 @@ process = ["omega"]
 eps = 1.0
 masses = ["10 MeV"]
 [[setup]]
-label = "LDMX"
-beam = "e-"
-energy = "8 GeV"
-leptons_on_target = 2e16
-target = "Al"
-thickness = "0.4 X0"
-detector = "ldmx"
-electron_length = "tsai"
+""" + LDMX_SETUP + """electron_length = "tsai"
 """,
     "ship": """
 [run]

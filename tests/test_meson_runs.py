@@ -10,6 +10,8 @@ import pytest
 
 import mcpgen
 from mcpgen.cli import main
+
+from _framework_cases import LDMX_SETUP
 from mcpgen.io.root import read_events
 
 SPECTRUM = """\
@@ -130,14 +132,7 @@ process = ["brem", "rho"]
 masses = [300, 450]
 
 [[setup]]
-label = "LDMX"
-beam = "e-"
-energy = "8 GeV"
-leptons_on_target = 2e16
-target = "Al"
-thickness = "0.4 X0"
-detector = "ldmx"
-"""
+""" + LDMX_SETUP
     path = tmp_path / "ldmx.toml"
     path.write_text(text)
     res = mcpgen.run(path, tmp_path / "out", workers=1, progress=False)

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 import uproot
-from _framework_cases import NA64MU_SETUP
+from _framework_cases import LDMX_SETUP, NA64MU_SETUP
 
 STEERING = """
 [run]
@@ -25,14 +25,7 @@ masses = [10, 100]
 [[setup]]
 """ + NA64MU_SETUP + """\
 [[setup]]
-label = "LDMX"
-beam = "e-"
-energy = "8 GeV"
-leptons_on_target = 2e16
-target = "Al"
-thickness = "0.4 X0"
-detector = "ldmx"
-"""
+""" + LDMX_SETUP
 FILES = ["LDMX_m100MeV.root", "LDMX_m10MeV.root", "NA64mu_m100MeV.root",
          "NA64mu_m10MeV.root"]
 

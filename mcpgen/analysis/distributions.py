@@ -473,7 +473,8 @@ def _check_formats(formats):
 def write_figure(hists, metadata, stem, *, formats=("png", "pdf")) -> list:
     """Draw ``hists`` and write ``<stem>.<fmt>`` for each format, all atomically: on any
     error none of them is replaced and no temporary file stays.  Returns the paths."""
-    from .yields import atomic_path
+    from ..framework.rundir import atomic_path
+    from .plots import file_metadata
 
     formats = _check_formats(formats)
     stem = Path(stem)
@@ -484,7 +485,7 @@ def write_figure(hists, metadata, stem, *, formats=("png", "pdf")) -> list:
             stack.enter_context(style())
             for fmt, path in zip(formats, paths):
                 tmp = stack.enter_context(atomic_path(path, suffix=f".{fmt}"))
-                fig.savefig(tmp, format=fmt, dpi=DPI)
+                fig.savefig(tmp, format=fmt, dpi=DPI, metadata=file_metadata(fmt))
     except OSError as e:
         raise ConfigError(f"cannot write the distribution figure: {e.strerror or e}",
                           file=paths[0]) from None

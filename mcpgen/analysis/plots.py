@@ -117,8 +117,13 @@ def reach_plot(points, path, *, title: str = "", references=None, bands=None, cu
     stem, _ = os.path.splitext(os.fspath(path))
     for fmt in formats:
         with atomic_path(f"{stem}.{fmt}", suffix=f".{fmt}") as tmp:
-            fig.savefig(tmp, format=fmt, dpi=110)
+            fig.savefig(tmp, format=fmt, dpi=110, metadata=file_metadata(fmt))
     return fig
+
+
+def file_metadata(fmt):
+    """savefig metadata that keeps a figure file the same from run to run (no PDF date)."""
+    return {"CreationDate": None} if fmt == "pdf" else None
 
 
 def _closed_regions(points):
