@@ -81,12 +81,15 @@ def _load_libraries():
     """Import hepdata_lib and hepdata_validator.  hepdata_validator 0.3 imports
     ``jsonschema.RefResolver`` and ``RefResolutionError``, deprecated since jsonschema 4.18:
     the deprecation warnings of its imports are silenced (theirs to fix; a user cannot act
-    on them)."""
+    on them), and so is the "alpha stage" notice of the PyPI build of ROOT, which
+    hepdata_lib imports when it is installed."""
     import warnings
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning,
                                 module=r"hepdata_validator\b")
+        warnings.filterwarnings("ignore", category=UserWarning,
+                                message=r"\s*This distribution of ROOT is in alpha stage")
         import hepdata_lib  # noqa: F401
         import hepdata_validator.full_submission_validator  # noqa: F401
 
