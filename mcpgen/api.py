@@ -203,6 +203,12 @@ def _run(steering, out, events, seed, workers, scheduler, processes, masses, set
 
     from .analysis.plots import ReachPlotProcess
 
+    # what this thread imports while the warm-up thread imports the kernels: imported
+    # first, so that the two threads never wait on each other's module locks (a
+    # _DeadlockError through numpy.random otherwise, seen on reruns that reuse every job)
+    from .analysis import limits, yields  # noqa: F401
+    from .framework import rundir, scheduler as _scheduler  # noqa: F401
+
     local = scheduler is None and not processes
     warm = threading.Thread(target=_warm_up, args=(st, jobs if local else [], gc_phase),
                             name="mcpgen-warm-up", daemon=True)
@@ -255,7 +261,7 @@ def _run_jobs(st, jobs, out, events, seed, workers, scheduler, processes, progre
                               " workers of a remote scheduler must see this folder at the same "
                               "path", file=out, key="--scheduler")
         metas = [m for m in finished.values() if m is not None]
-        _write_exports(st, out, [finished[j] for j in todo if finished[j] is not None])
+        _write_exports(st, out, metas)
         plotted = [out / _file_of(m) for m in metas if st.output.plots_mass(m["mass_MeV"])]
         points, files = write_summary(
             out, metas, s_up, title=f"{st.run.name}: {100 * st.limits.cl:g}% CL, s_up = {s_up:.3g}",
@@ -385,7 +391,8 @@ def write_summary(out, metas, s_up, *, title="", provenance=None, plotter=None, 
 
 
 def _write_exports(st, out, metas):
-    """The ``[output] export`` files of the jobs run now (``mcpgen export``)."""
+    """The ``[output] export`` files of the finished jobs (``mcpgen export``); exports
+    written for the same job file and chi id are kept."""
     if st.output.export and metas:
         from .io.export import export_run_files
 
@@ -455,12 +462,42 @@ def collect(dirs, out=None, *, cl=None, method=None, background=None, observed=N
     observed = lim["n_observed"] if observed is None else observed
     s_up = signal_upper_limit(cl, method, background, observed)
     out = Path(out) if out is not None else dirs[0]
+    # the figures of the latest run of the first folder (the job files keep the spec of
+    # the run that made them)
+    plots = _read_provenance(dirs[0]).get("plot_spec")
+    sources = [str(d.resolve()) for d in dirs]
     # the output folder is a run folder of the same study (new, empty, or one of its splits):
     # a summary never lands beside another run's files
-    with RunFolder(out, identity, {"collected_from": [str(d.resolve()) for d in dirs]}):
-        points, _ = write_summary(out, list(metas.values()), s_up,
-                                  title=f"{100 * cl:g}% CL, s_up = {s_up:.3g}")
+    with RunFolder(out, identity, {"collected_from": sources}):
+        metas = list(metas.values())
+        points, _ = write_summary(out, metas, s_up, title=f"{100 * cl:g}% CL, s_up = {s_up:.3g}",
+                                  plots=plots, provenance={
+                                      "mcpgen_version": __version__, "collected_from": sources,
+                                      "s_up": s_up, "plot_spec": plots,
+                                      "files": _file_entries(metas)})
+        if (out / "hepdata").is_dir():   # refresh a submission of the folder
+            from .analysis.hepdata import write_hepdata
+
+            write_hepdata(out, overwrite=True, lock=False)
     return points
+
+
+def _read_provenance(folder) -> dict:
+    try:
+        d = json.loads((Path(folder) / "provenance.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return d if isinstance(d, dict) else {}
+
+
+def _file_entries(metas) -> list:
+    """The per-job lines of provenance.json."""
+    return [{"file": _file_of(m), "label": m["label"], "channel": m["channel"],
+             "mass_MeV": m["mass_MeV"], "sigma": m.get("sigma", m.get("sigma_pb")),
+             "sigma_err": m.get("sigma_err", m.get("sigma_err_pb")),
+             "weight_unit": m.get("weight_unit", "pb"), "events": m["events"],
+             "job_seed": m["job_seed"], "setup_seconds": m.get("setup_seconds"),
+             "cpu_seconds": m.get("cpu_seconds")} for m in metas]
 
 
 def _provenance(st, metas, s_up, seconds, overrides):
@@ -480,10 +517,5 @@ def _provenance(st, metas, s_up, seconds, overrides):
         "platform": platform.platform(), "packages": pkgs,
         "steering_file": str(st.path) if st.path else None, "steering": st.to_dict(),
         "overrides": overrides, "s_up": s_up, "wall_seconds": seconds,
-        "files": [{"file": _file_of(m), "label": m["label"], "channel": m["channel"],
-                   "mass_MeV": m["mass_MeV"], "sigma": m.get("sigma", m.get("sigma_pb")),
-                   "sigma_err": m.get("sigma_err", m.get("sigma_err_pb")),
-                   "weight_unit": m.get("weight_unit", "pb"), "events": m["events"],
-                   "job_seed": m["job_seed"], "setup_seconds": m.get("setup_seconds"),
-                   "cpu_seconds": m.get("cpu_seconds")} for m in metas],
+        "plot_spec": st.plots.to_dict(), "files": _file_entries(metas),
     }

@@ -263,7 +263,8 @@ def _cmd_collect(a) -> int:
     from .api import collect
 
     points = collect(a.dirs, a.out)
-    print(f"mcpgen: wrote yields.csv, limits.csv and reach.png to {a.out if a.out is not None else a.dirs[0]}")
+    print(f"mcpgen: wrote yields.csv, limits.csv and the reach figures (PNG, PDF) to "
+          f"{a.out if a.out is not None else a.dirs[0]}")
     _print_points(points)
     return 0
 

@@ -218,10 +218,17 @@ def _reference(t, i, file, base_dir) -> Reference:
             if arr is not None and len(arr) != len(masses):
                 raise ConfigError(f"{len(arr)} values for {len(masses)} masses; allowed: one per "
                                   "mass", file=file, key=f"{prefix}.{name}")
+    if eps_max is not None:
+        for j, (lo, hi) in enumerate(zip(eps, eps_max)):
+            if not hi > lo:
+                where = f"{prefix}.eps_max[{j}]" if "file" not in t else f"{prefix}.file"
+                raise ConfigError(f"eps_max {hi:g} is not above eps {lo:g} (row {j + 1}); "
+                                  "allowed: eps < eps_max (the band excluded between them)",
+                                  file=file, key=where)
     return Reference(v["label"], v["source"], masses, eps, eps_max, v["shaded"])
 
 
-def _curve(c, key, file, setups) -> Curve:
+def _curve(c, key, file, setups, channels) -> Curve:
     if isinstance(c, str):
         c = {"setup": c}
     if not isinstance(c, dict):
@@ -230,6 +237,10 @@ def _curve(c, key, file, setups) -> Curve:
     if v["setup"] not in setups:
         raise ConfigError(f"no set-up labelled {v['setup']!r}; allowed: {', '.join(setups)}",
                           file=file, key=f"{key}.setup")
+    allowed = list(channels) + (["sum"] if len(channels) > 1 else [])
+    if v["channel"] and v["channel"] not in allowed:
+        raise ConfigError(f"no channel {v['channel']!r} in the study; allowed: "
+                          f"{', '.join(allowed)}", file=file, key=f"{key}.channel")
     if v["color"]:
         from matplotlib.colors import is_color_like   # only when a colour is given
 
@@ -240,7 +251,7 @@ def _curve(c, key, file, setups) -> Curve:
     return Curve(**v)
 
 
-def _figure(t, i, file, setups, ref_labels) -> Figure:
+def _figure(t, i, file, setups, channels, ref_labels) -> Figure:
     from .steering import slug
 
     prefix = f"plot[{i}]"
@@ -256,7 +267,8 @@ def _figure(t, i, file, setups, ref_labels) -> Figure:
         if not isinstance(raw, list) or not raw:
             raise ConfigError("expected a non-empty array of set-ups", file=file,
                               key=f"{prefix}.curves")
-        curves = tuple(_curve(c, f"{prefix}.curves[{j}]", file, setups) for j, c in enumerate(raw))
+        curves = tuple(_curve(c, f"{prefix}.curves[{j}]", file, setups, channels)
+                       for j, c in enumerate(raw))
     refs = None
     if "references" in t:
         raw = t["references"]
@@ -272,9 +284,9 @@ def _figure(t, i, file, setups, ref_labels) -> Figure:
     return Figure(v["name"], v["title"], curves, refs)
 
 
-def read_plot_spec(d, *, file, base_dir, setups) -> PlotSpec:
+def read_plot_spec(d, *, file, base_dir, setups, channels=("brem",)) -> PlotSpec:
     """The ``[[reference]]`` and ``[[plot]]`` arrays of steering table ``d``;
-    ``setups``: the set-up labels."""
+    ``setups``: the set-up labels, ``channels``: the study's channels."""
     refs = tuple(_reference(t, i, file, base_dir)
                  for i, t in enumerate(_array_of_tables(d, "reference", file)))
     labels = [r.label for r in refs]
@@ -282,7 +294,7 @@ def read_plot_spec(d, *, file, base_dir, setups) -> PlotSpec:
         if lab in labels[:i]:
             raise ConfigError(f"reference label {lab!r} is used twice", file=file,
                               key=f"reference[{i}].label")
-    figs = tuple(_figure(t, i, file, list(setups), labels)
+    figs = tuple(_figure(t, i, file, list(setups), tuple(channels), labels)
                  for i, t in enumerate(_array_of_tables(d, "plot", file)))
     names = [f.name for f in figs]
     for i, n in enumerate(names):

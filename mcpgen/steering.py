@@ -320,7 +320,8 @@ def steering_from_dict(d: dict, *, file="<dict>", base_dir=None, default_name="m
                              "by 5 resolutions: a higher generator cut would drop events the "
                              "detector accepts)")
     limits = _limits(LIMITS.table(d, file=file), file)
-    plots = read_plot_spec(d, file=file, base_dir=base_dir, setups=[s.label for s in setups])
+    plots = read_plot_spec(d, file=file, base_dir=base_dir, setups=[s.label for s in setups],
+                           channels=physics.channels)
     output = _output(OUTPUT.table(d, file=file), physics.masses, file)
     return Steering(run, physics, setups, limits, plots, output, file=str(file))
 

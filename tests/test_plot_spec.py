@@ -72,6 +72,10 @@ def test_figures_do_not_change_the_run_identity(tmp_path):
     ('color = "red"', 'color = "no-such-colour"', "plot[0].curves[1].color", "matplotlib"),
     ('references = ["from csv"]', 'references = ["other"]', "plot[0].references[0]", "inline"),
     ('name = "fig1"', 'name = "fig 1"', "plot[0].name", "letters"),
+    ('line = "dashed"', 'line = "dashed", channel = "rho"', "plot[0].curves[1].channel",
+     "allowed: brem"),
+    ("eps = [1e-4, 5e-4]", "eps = [1e-4, 5e-4]\neps_max = [1e-3, 1e-4]", "reference[0].eps_max[1]",
+     "not above eps"),
     ('[[plot]]', '[plot]', "plot", "double brackets"),
 ])
 def test_bad_figures(tmp_path, old, new, key, fragment):
@@ -88,6 +92,7 @@ def test_bad_figures(tmp_path, old, new, key, fragment):
     ("mass,eps\n10,1e-3\n", "header"),
     ("m_chi_MeV,eps\n10,abc\n", "row 2"),
     ("m_chi_MeV,eps\n", "no data rows"),
+    ("m_chi_MeV,eps,eps_max\n10,1e-2,1e-3\n", "not above eps"),
 ])
 def test_bad_reference_csv(tmp_path, csv, fragment):
     path = write(tmp_path, TWO_SETUPS + FIGURES)

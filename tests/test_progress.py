@@ -48,10 +48,19 @@ def test_compile_notice(monkeypatch, tmp_path):
 
 
 def test_kernels_cached_sees_numba_cache_dir(monkeypatch, tmp_path):
-    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
-    (tmp_path / "mcpgen" / "generators").mkdir(parents=True)
-    (tmp_path / "mcpgen" / "generators" / "brem_kernels.f-1.py311.nbi").write_bytes(b"")
-    assert kernels_cached()
+    package, cache = tmp_path / "package", tmp_path / "cache"
+    (package / "generators" / "__pycache__").mkdir(parents=True)
+    cache.mkdir()
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    assert not kernels_cached(str(package))                 # a fresh install
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(cache))
+    assert not kernels_cached(str(package))
+    (cache / "mcpgen" / "generators").mkdir(parents=True)
+    (cache / "mcpgen" / "generators" / "brem_kernels.f-1.py311.nbi").write_bytes(b"")
+    assert kernels_cached(str(package))                     # cached per user
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    (package / "generators" / "__pycache__" / "brem_kernels.f-1.py311.nbi").write_bytes(b"")
+    assert kernels_cached(str(package))                     # cached beside the sources
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o027])

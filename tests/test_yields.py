@@ -461,3 +461,20 @@ def test_table_interpolation_is_exact_for_power_laws():
     g, v = (1e-2, 1e-1, 1.0), (0.0, 1.0, 2.0)
     assert table_interpolation(g, v, math.sqrt(1e-3)) == pytest.approx(0.5)
     assert table_interpolation(g, v, 1e-3) == 0.0
+
+
+def test_reach_plot_narrow_scan_ticks_are_masses(tmp_path):
+    """A scan within a few MeV (e+e- thresholds) has a linear mass axis labelled with the
+    masses themselves, not offsets from 1.5e3."""
+    from types import SimpleNamespace as P
+
+    from mcpgen.analysis.plots import reach_plot
+
+    pts = [P(label="a", channel="", m_chi=m, eps_limit=3e-3, intervals=((3e-3, 0.5),),
+             efficiency_model={"kind": "table"}) for m in (1499.0, 1500.0)]
+    fig = reach_plot(pts, tmp_path / "r.png")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "linear" and ax.xaxis.get_offset_text().get_text() == ""
+    labels = [float(t.get_text()) for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all(1490.0 < x < 1510.0 for x in labels)

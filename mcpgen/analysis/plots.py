@@ -242,7 +242,7 @@ def _figure(points, title, references, bands=None, curves=None):
 
 
 def _draw_references(ax, references) -> int:
-    """Reference curves: dashed grey lines, or grey shaded excluded regions."""
+    """Reference curves: dashed lines (the colour cycle), or grey shaded excluded regions."""
     drawn = 0
     for r in references:
         rows = sorted(zip(r.masses, r.eps, r.eps_max or [math.inf] * len(r.masses)))
@@ -266,9 +266,10 @@ def _axes(ax, points, drawn):
         ax.set_yscale("log")
         axes = (ax.yaxis,) if narrow else (ax.xaxis, ax.yaxis)
         if narrow:
-            from matplotlib.ticker import MaxNLocator
+            from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
+            ax.xaxis.set_major_formatter(ScalarFormatter(useOffset=False))   # the masses
         else:
             ax.set_xscale("log")
         for axis in axes:

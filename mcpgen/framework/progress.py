@@ -82,10 +82,11 @@ class BlockLog:
                   file=sys.stderr if self.stream is None else self.stream, flush=True)
 
 
-def kernels_cached() -> bool:
+def kernels_cached(package=None) -> bool:
     """Whether Numba has cached kernels of this mcpgen (an index file beside the
-    generator kernels, or in ``NUMBA_CACHE_DIR``)."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    generator kernels of ``package``, default this mcpgen, or in ``NUMBA_CACHE_DIR``).
+    A heuristic: kernels of a channel not run before still compile without a notice."""
+    here = package or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     where = [os.path.join(here, "generators", "__pycache__")]
     if os.environ.get("NUMBA_CACHE_DIR"):
         where.append(os.environ["NUMBA_CACHE_DIR"])

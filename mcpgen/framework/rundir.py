@@ -33,13 +33,20 @@ SUMMARY = ("yields.csv", "limits.csv", "reach.png", "reach.pdf", "provenance.jso
 EXPORT_SUFFIXES = (".hepmc3", ".lhe")
 
 
+#: revision of what the events of a job are, beyond the steering and the seed: raised when
+#: a change of mcpgen changes the events (2: nuclear ids with matching masses, file names
+#: without the channel for studies of one channel)
+EVENTS_REVISION = 2
+
+
 def run_identity(steering, *, seed, events) -> str:
     """Hash of what determines the events of every job of a run."""
     d = steering.to_dict()
     d["run"] = {k: v for k, v in d["run"].items() if k != "name"}
     for not_events in ("reference", "plot", "output"):   # restyling a figure reuses the events
         d.pop(not_events, None)
-    d["overrides"] = {"seed": seed, "events": events, "version": __version__}
+    d["overrides"] = {"seed": seed, "events": events, "version": __version__,
+                      "revision": EVENTS_REVISION}
     return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
@@ -111,8 +118,9 @@ class RunFolder:
         names = [n for n in os.listdir(self.path) if n != LOCK]
         if manifest.exists():
             if read_identity(self.path) != self.identity:
-                raise ConfigError("holds the outputs of another run (other steering, seed or "
-                                  "event count); choose another --out or remove the folder",
+                raise ConfigError("holds the outputs of another run (other steering, seed, "
+                                  "event count or mcpgen revision); choose another --out or "
+                                  "remove the folder",
                                   file=self.path)
         elif [n for n in names if not _is_debris(n)]:
             raise ConfigError("folder is not empty and holds no mcpgen run; choose an empty or "
