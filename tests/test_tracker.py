@@ -17,7 +17,8 @@ from mcpgen.detectors.tracker import (TRACKER_KEYS, Tracker, TrackerCard, card_r
                                       range_table, tracker_card)
 from mcpgen.errors import ConfigError
 from mcpgen.io.record import EventBatch
-from mcpgen.physics.ionisation import (T_from_beta, csda_range, delta_ray_mean_number,
+from mcpgen.physics.delta_rays import delta_ray_mean_number
+from mcpgen.physics.ionisation import (T_from_beta, csda_range,
                                        ionisation_per_length, transport_slab)
 from mcpgen.units import read_toml
 

@@ -32,6 +32,7 @@ from scipy.optimize import brentq, minimize_scalar  # noqa: E402
 
 from mcpgen.constants import M_E, M_P  # noqa: E402
 from mcpgen.physics import ionisation as io  # noqa: E402
+from mcpgen.physics import delta_rays as dr  # noqa: E402
 
 M_CHI = 1500.0 * MeV
 EV_CM = eV / cm
@@ -133,11 +134,11 @@ def _delta_count(beta0, eps, L=L_DELTA, n=100, slowing=True):
     for _ in range(n):
         if slowing:
             T2 = float(io.transport_slab(T, M_CHI, eps, dx)[0][()])
-            total += 0.5 * dx * float(io.delta_ray_mean_number(T_MIN, T, M_CHI, eps)
-                                      + io.delta_ray_mean_number(T_MIN, T2, M_CHI, eps))
+            total += 0.5 * dx * float(dr.delta_ray_mean_number(T_MIN, T, M_CHI, eps)
+                                      + dr.delta_ray_mean_number(T_MIN, T2, M_CHI, eps))
             T = T2
         else:
-            total += dx * float(io.delta_ray_mean_number(T_MIN, T, M_CHI, eps))
+            total += dx * float(dr.delta_ray_mean_number(T_MIN, T, M_CHI, eps))
     return total
 
 

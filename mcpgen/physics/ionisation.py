@@ -1,4 +1,4 @@
-"""Energy loss of a (slow) millicharged particle in matter: stopping powers, range, delta rays.
+"""Energy loss of a (slow) millicharged particle in matter: stopping powers and range.
 
 A chi of mass M, charge eps e and velocity beta loses energy to the electrons of the
 medium.  Everything here is proportional to eps^2 (linear response, the projectile is a
@@ -113,7 +113,8 @@ PDG review eq. 34.10 with the spin-1/2 term (notes sec. 3), for I << T <= W_max,
 This is n_e d sigma/dT of the exact tree-level chi e -> chi e cross section of
 :mod:`mcpgen.physics.chi_e_scattering` (same W_max = T_max), so the closed-form count
 with T >= T_min and the inverse-CDF sampling (one uniform per electron) reuse its
-kernels.  It assumes free electrons: T >> I and beta > alpha (seed 004, below eq. 9).
+kernels (in :mod:`mcpgen.physics.delta_rays`).  It assumes free electrons: T >> I and
+beta > alpha (seed 004, below eq. 9).  The media are in :mod:`mcpgen.physics.stopping_media`.
 
 Ionisation per unit length (seed 004's signature) is the electronic stopping times the
 density (:func:`ionisation_per_length`); seed 004 eq. (4)-(5) as printed is
@@ -128,38 +129,26 @@ linear dE/dx in MeV/mm; the wrappers take and return hepunits.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
-from hepunits import MeV, cm, eV, g, keV
-from hepunits.constants import hbarc
+from hepunits import MeV, cm, eV, g
 
 from .._jit import jit
-from ..constants import ALPHA, HBARC2, M_E, M_P, N_A
-from .chi_e_scattering import inverse_cdf_kernel, sigma_window_kernel
+from ..constants import ALPHA, M_E, M_P
+from .stopping_media import (_BFLOOR, _BHI, _BLO, _CBAR, _CLS, _D0, _G_CM3, _HBARC_CM, _I, _K,
+                             _P, _RHO, _X0, _X1, _ZA, _A, get_material)
+# the media, re-exported: mcpgen.physics.ionisation is where users look for them
+from .stopping_media import (MATERIALS, PSTAR_PROPANE, Material,  # noqa: F401
+                             lindhard_scharff_coefficient)
 
 #: K = 4 pi N_A r_e^2 m_e c^2 in MeV cm^2/mol (PDG review Table 34.1)
 K_BETHE = 0.307075
 #: hepunits unit of mass stopping power, MeV cm^2/g
 MASS_STOPPING_UNIT = MeV * cm**2 / g
-_G_CM3 = g / cm**3
 _LN10 = math.log(10.0)
-#: hbar c in MeV cm; e^2 = alpha hbar c; Bohr radius a0 = hbar c/(alpha m_e) in cm
-_HBARC_CM = hbarc / cm
 _E2 = ALPHA * _HBARC_CM
-_A0 = _HBARC_CM / (ALPHA * M_E)
-#: atomic mass unit in MeV (nuclear masses for the nuclear stopping)
-_AMU = 931.49410242
-#: power of the LS / Bethe interpolation for materials without PSTAR data (module docstring)
-P_INTERP = 1.5
-#: floor velocity for materials without a PSTAR table (residual range below it)
-_BETA_FLOOR_DEFAULT = 2e-3
 #: 16-point Gauss-Legendre nodes/weights on [-1, 1] (residual range)
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
-
-# layout of Material.kernel_data[0]
-_ZA, _RHO, _I, _CBAR, _X0, _X1, _A, _K, _D0, _CLS, _P, _BFLOOR, _BLO, _BHI, _NPAR = range(15)
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -369,29 +358,6 @@ def slab_transport_kernel(T0, M, eps, L, par, lnT, lnS, elem, frac, nuclear):
     return T, L, False
 
 
-@jit
-def delta_ray_spectrum_kernel(Te, T_chi, M, Z_over_A, rho):
-    """d^2N/(dT dx) in 1/(MeV cm) at eps = 1 (PDG review eq. 34.10 with the spin-1/2
-    term): (1/2) K (Z/A) rho F(T)/(beta^2 T^2), F = 1 - beta^2 T/W_max + T^2/(2E^2);
-    rho in g/cm^3; 0 outside 0 < T <= W_max."""
-    beta = beta_from_T_kernel(T_chi, M)
-    if not beta > 0.0:
-        return 0.0
-    w = w_max_kernel(beta, M)
-    if not (0.0 < Te <= w):
-        return 0.0
-    E = T_chi + M
-    F = 1.0 - beta * beta * Te / w + Te * Te / (2.0 * E * E)
-    return 0.5 * K_BETHE * Z_over_A * rho * F / (beta * beta * Te * Te)
-
-
-@jit
-def delta_ray_rate_kernel(T_chi, M, T_min, T_max, n_e):
-    """Mean number of delta electrons per mm with T_min <= T <= min(T_max, W_max) at
-    eps = 1, n_e sigma_window (closed form, chi_e_scattering); n_e in 1/mm^3."""
-    return n_e * HBARC2 * sigma_window_kernel(T_chi + M, M, T_min, T_max)
-
-
 # ---------------------------------------------------------------------- array kernels
 @jit
 def _electronic_array(beta, M, par, lnT, lnS, out):
@@ -424,153 +390,9 @@ def _transport_array(T0, M, eps, L, par, lnT, lnS, elem, frac, nuclear, T_out, x
                                                             lnT, lnS, elem, frac, nuclear)
 
 
-@jit
-def _delta_spectrum_array(Te, T_chi, M, za, rho, out):
-    for i in range(Te.shape[0]):
-        out[i] = delta_ray_spectrum_kernel(Te[i], T_chi[i], M[i], za, rho)
-
-
-@jit
-def _delta_rate_array(T_chi, M, T_min, T_max, n_e, out):
-    for i in range(T_chi.shape[0]):
-        out[i] = delta_ray_rate_kernel(T_chi[i], M[i], T_min[i], T_max[i], n_e)
-
-
-@jit
-def _delta_inverse_array(u, T_chi, M, T_min, T_max, out):
-    for i in range(u.shape[0]):
-        out[i] = inverse_cdf_kernel(u[i], T_chi[i] + M[i], M[i], T_min[i], T_max[i])
-
-
 def _flat(*args):
     arrs = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in args])
     return arrs[0].shape, [np.ascontiguousarray(a).ravel() for a in arrs]
-
-
-# ---------------------------------------------------------------------- materials
-_PDG = ("PDG Atomic and Nuclear Properties of Materials (pdg.lbl.gov/AtomicNuclearProperties; "
-        "I from ICRU Report 37, density-effect parameters from Sternheimer, Berger, Seltzer, "
-        "At. Data Nucl. Data Tables 30 (1984) 261)")
-
-#: PSTAR electronic stopping of protons in propane gas (notes sec. 3): (T_p [keV], S [MeV cm^2/g])
-PSTAR_PROPANE = (
-    (1.0, 218.3), (1.5, 267.3), (2.0, 308.7), (3.0, 378.0), (5.0, 488.0), (7.0, 577.5),
-    (10.0, 690.2), (15.0, 819.0), (20.0, 918.0), (30.0, 1061.0), (50.0, 1211.0),
-    (70.0, 1254.0), (75.0, 1254.0), (100.0, 1220.0), (200.0, 937.9), (500.0, 515.0),
-    (1000.0, 316.3), (2000.0, 189.0),
-)
-
-
-def lindhard_scharff_coefficient(composition) -> float:
-    """c (MeV cm^2/g) in S_LS = c beta for Z1 = 1 (Lindhard-Scharff, Phys. Rev. 124 (1961)
-    128; Bragg additivity); ``composition`` = ((Z, A [g/mol], atoms per molecule), ...)."""
-    mass = sum(n * A for _, A, n in composition)
-    per_molecule = sum(n * 8.0 * math.pi * _HBARC_CM**2 / M_E * Z / (1.0 + Z ** (2.0 / 3.0))**1.5
-                       for Z, _, n in composition)
-    return per_molecule * N_A / mass / ALPHA
-
-
-@dataclass(frozen=True)
-class Material:
-    """A stopping medium: mean Z/A, density, mean excitation energy, Sternheimer
-    density-effect parameters, composition (Lindhard-Scharff, nuclear stopping) and,
-    where available, the PSTAR proton table."""
-
-    name: str
-    Z_over_A: float        #: <Z/A> in mol/g
-    density: float         #: hepunits mass/volume
-    I: float               #: mean excitation energy, hepunits energy
-    Cbar: float            #: Sternheimer -C
-    x0: float
-    x1: float
-    a: float
-    k: float
-    delta0: float          #: delta at x < x0 for conductors (0 for insulators and gases)
-    composition: tuple     #: ((Z, A [g/mol], atoms per molecule), ...)
-    pstar: tuple = ()      #: ((T_p [keV], S [MeV cm^2/g]), ...) or ()
-    description: str = ""
-    source: str = ""
-
-    @property
-    def density_g_cm3(self) -> float:
-        return self.density / _G_CM3
-
-    @property
-    def electron_density(self) -> float:
-        """Electrons per mm^3, rho N_A <Z/A>."""
-        return self.density / g * N_A * self.Z_over_A
-
-    @property
-    def lindhard_scharff_coefficient(self) -> float:
-        """c (MeV cm^2/g) in S_LS = c beta."""
-        return lindhard_scharff_coefficient(self.composition)
-
-    @cached_property
-    def kernel_data(self):
-        """(par, lnT, lnS, elem) for the kernels: parameter vector (layout ``_ZA ...``),
-        ln T_p [MeV] and ln S [MeV cm^2/g] of the PSTAR table, element rows
-        (Z2, M2 [MeV], atoms per gram, ZBL screening length [cm])."""
-        par = np.zeros(_NPAR)
-        par[[_ZA, _RHO, _I, _CBAR, _X0, _X1, _A, _K, _D0]] = (
-            self.Z_over_A, self.density_g_cm3, self.I / MeV, self.Cbar, self.x0, self.x1,
-            self.a, self.k, self.delta0)
-        par[_CLS] = self.lindhard_scharff_coefficient
-        par[_P] = P_INTERP
-        if self.pstar:
-            tab = np.array(self.pstar, dtype=float)
-            lnT, lnS = np.log(tab[:, 0] * keV / MeV), np.log(tab[:, 1])
-            par[_BLO] = beta_from_T_kernel(tab[0, 0] * keV / MeV, M_P)
-            par[_BHI] = beta_from_T_kernel(tab[-1, 0] * keV / MeV, M_P)
-            par[_BFLOOR] = par[_BLO]
-        else:
-            lnT = lnS = np.zeros(0)
-            par[_BFLOOR] = _BETA_FLOOR_DEFAULT
-        mass = sum(n * A for _, A, n in self.composition)
-        elem = np.array([(Z, A * _AMU, n * N_A / mass, 0.8854 * _A0 / Z**0.23)
-                         for Z, A, n in self.composition], dtype=float)
-        return par, lnT, lnS, elem
-
-
-_H, _C = (1, 1.00794), (6, 12.0107)
-
-#: built-in stopping media (name -> Material)
-MATERIALS = {m.name: m for m in (
-    Material("propane", 0.58961, 1.879e-3 * _G_CM3, 47.1 * eV, 8.7878, 1.4326, 3.7998,
-             0.09916, 3.592, 0.0, ((*_C, 3), (*_H, 8)), PSTAR_PROPANE,
-             "propane gas C3H8 (tracker gas of seed 004)",
-             f"{_PDG}, 'Propane (C3H8)': rho = 1.879e-3 g/cm^3, I = 47.1 eV, Z/A = 0.58961 "
-             "(physics-notes sec. 3); PSTAR row from physics-notes sec. 3"),
-    Material("beryllium", 4.0 / 9.012182, 1.848 * _G_CM3, 63.7 * eV, 2.7847, 0.0592, 1.6922,
-             0.80392, 2.4339, 0.14, ((4, 9.012182, 1),), (),
-             "beryllium (beam pipe)",
-             f"{_PDG}, 'Beryllium (Be)': Z/A = 0.44384, rho = 1.848 g/cm^3, I = 63.7 eV"),
-    Material("aluminium", 13.0 / 26.9815385, 2.699 * _G_CM3, 166.0 * eV, 4.2395, 0.1708,
-             3.0127, 0.08024, 3.6345, 0.12, ((13, 26.9815385, 1),), (),
-             "aluminium (beam pipe, inner wall)",
-             f"{_PDG}, 'Aluminum (Al)': Z/A = 0.48181, rho = 2.699 g/cm^3, I = 166.0 eV"),
-    Material("graphite", 6.0 / 12.0107, 2.265 * _G_CM3, 78.0 * eV, 2.8680, -0.0178, 2.3415,
-             0.26142, 2.8697, 0.12, ((*_C, 1),), (),
-             "graphite, compact (rho = 2.265 g/cm^3)",
-             f"{_PDG}, 'Carbon (compact)': Z/A = 0.49955, rho = 2.265 g/cm^3, I = 78.0 eV"),
-    Material("carbon_fibre", 6.0 / 12.0107, 1.700 * _G_CM3, 78.0 * eV, 3.1550, 0.0480, 2.5387,
-             0.20762, 2.9532, 0.14, ((*_C, 1),), (),
-             "carbon fibre inner wall modelled as graphite at 1.70 g/cm^3 (the H and O of the "
-             "epoxy matrix neglected)",
-             "Sternheimer, Berger, Seltzer, At. Data Nucl. Data Tables 30 (1984) 261, "
-             "graphite row for rho = 1.70 g/cm^3 (I = 78.0 eV); Z/A = 6/12.0107"),
-)}
-
-
-def get_material(name) -> Material:
-    """A built-in stopping medium by name (a Material passes through); unknown names raise
-    ValueError listing the allowed ones."""
-    if isinstance(name, Material):
-        return name
-    try:
-        return MATERIALS[name]
-    except KeyError:
-        raise ValueError(f"unknown stopping material {name!r}; allowed: "
-                         f"{', '.join(MATERIALS)}") from None
 
 
 # ---------------------------------------------------------------------- public wrappers
@@ -738,39 +560,3 @@ def transport_slab(T, M, eps, thickness, material="propane", nuclear=False,
     _transport_array(t / MeV, m / MeV, e, L, par, lnT, lnS, elem, float(max_step_fraction),
                      bool(nuclear), T_out, x_out, stop)
     return T_out.reshape(shape) * MeV, x_out.reshape(shape), stop.reshape(shape)
-
-
-def delta_ray_spectrum(Te, T_chi, M, eps=1.0, material="propane"):
-    """d^2N/(dT dx) of delta electrons (hepunits: per energy per length), PDG review eq.
-    34.10 with the spin-1/2 term; 0 outside 0 < T <= W_max."""
-    m = get_material(material)
-    shape, (te, tc, mm) = _flat(Te, T_chi, M)
-    out = np.empty(te.shape)
-    _delta_spectrum_array(te / MeV, tc / MeV, mm / MeV, m.Z_over_A, m.density_g_cm3, out)
-    return np.asarray(eps, dtype=float) ** 2 * out.reshape(shape) / (MeV * cm)
-
-
-def delta_ray_mean_number(T_min, T_chi, M, eps=1.0, material="propane", T_max=np.inf):
-    """Mean number of delta electrons per unit length (hepunits 1/length) with
-    T_min <= T <= min(T_max, W_max), closed form; 0 if W_max <= T_min."""
-    m = get_material(material)
-    if not np.all(np.asarray(T_min, dtype=float) > 0.0):
-        raise ValueError("T_min must be > 0: the delta-ray count diverges as 1/T_min")
-    shape, (tc, mm, t1, t2) = _flat(T_chi, M, T_min, T_max)
-    out = np.empty(tc.shape)
-    _delta_rate_array(tc / MeV, mm / MeV, t1 / MeV, t2 / MeV, m.electron_density, out)
-    return np.asarray(eps, dtype=float) ** 2 * out.reshape(shape)
-
-
-def delta_ray_T_from_uniform(u, T_chi, M, T_min, T_max=np.inf):
-    """Delta-electron kinetic energy (hepunits) at CDF value ``u`` of the spectrum on
-    T_min <= T <= min(T_max, W_max) (inverse of the closed-form CDF); NaN if empty."""
-    shape, (uu, tc, mm, t1, t2) = _flat(u, T_chi, M, T_min, T_max)
-    out = np.empty(uu.shape)
-    _delta_inverse_array(uu, tc / MeV, mm / MeV, t1 / MeV, t2 / MeV, out)
-    return out.reshape(shape) * MeV
-
-
-def sample_delta_ray_T(n, T_chi, M, T_min, rng, T_max=np.inf):
-    """``n`` delta-electron energies for one chi, drawing exactly ``rng.random(n)``."""
-    return delta_ray_T_from_uniform(rng.random(n), T_chi, M, T_min, T_max)
