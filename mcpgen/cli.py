@@ -8,7 +8,7 @@
   mcpgen recast --darkphoton-limit LIMIT.csv STEERING_OR_CARD [--out DIR] [--masses M1,M2,...]
   mcpgen br --meson NAME --mass M [--eps E] [--json]
   mcpgen export FILE.root --format hepmc3|lhe [--out PATH] [--chi-pdgid ID] [--force]
-  mcpgen plot FILE.root... [--out DIR] [--format png,pdf]
+  mcpgen plot FILE.root... [--out DIR] [--format png,pdf] [--force]
   mcpgen hepdata RUN_DIR [--out DIR] [--force]
   mcpgen list
   mcpgen bench [--events N]
@@ -141,6 +141,7 @@ def _parser(xsec_process: str = "brem") -> argparse.ArgumentParser:
     pl.add_argument("--out", help="output folder (default: the distributions/ folder next to "
                                   "each file)")
     pl.add_argument("--format", default="png,pdf", help="comma-separated formats: png, pdf, svg")
+    pl.add_argument("--force", action="store_true", help="replace existing figures of the same names")
 
     h = sub.add_parser("hepdata", help="a run's reach and cross sections as a HEPData submission",
                        formatter_class=fmt,
@@ -246,7 +247,8 @@ def _cmd_export(a) -> int:
 def _cmd_plot(a) -> int:
     from .analysis.distributions import plot_files
 
-    written = plot_files(a.files, a.out, formats=[f for f in a.format.split(",") if f.strip()])
+    written = plot_files(a.files, a.out, formats=[f for f in a.format.split(",") if f.strip()],
+                         overwrite=a.force)
     print(f"mcpgen: wrote {len(written)} figures" + (f" to {a.out}" if a.out else ""))
     return 0
 

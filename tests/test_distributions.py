@@ -313,7 +313,7 @@ def test_no_debris_on_failure(files, tmp_path, monkeypatch):
 
     monkeypatch.setattr(Figure, "savefig", failing)
     with pytest.raises(ConfigError, match="No space left"):
-        D.plot_distributions(path, out)
+        D.plot_distributions(path, out, overwrite=True)
     assert os.listdir(out) == [path.stem + ".png"]
     assert (out / (path.stem + ".png")).read_bytes() == b"old"
     # a folder created by the failed call is removed again
@@ -334,6 +334,84 @@ def test_bad_input_one_line_errors(files, tmp_path):
     with pytest.raises(ConfigError, match="allowed: png, pdf, svg"):
         D.plot_distributions(_one(files, "na64mu"), tmp_path / "o3", formats=("png", "gif"))
     assert not any((tmp_path / d).exists() for d in ("o1", "o2", "o3"))
+
+
+def test_two_inputs_one_target_is_an_error(files, tmp_path):
+    """The same file twice, or two files of one name from different run folders, into one
+    folder: a one-line error naming both inputs, before anything is written."""
+    path = _one(files, "na64mu")
+    out = tmp_path / "figs"
+    with pytest.raises(ConfigError, match="given twice") as e:
+        D.plot_files([path, path], out)
+    assert "\n" not in str(e.value) and str(e.value).count(str(path)) == 2
+    a, b = tmp_path / "a" / path.name, tmp_path / "b" / path.name
+    for copy in (a, b):
+        copy.parent.mkdir()
+        copy.write_bytes(path.read_bytes())
+    with pytest.raises(ConfigError, match="different --out folders") as e:
+        D.plot_files([a, b], out, formats=("png",))
+    assert str(a) in str(e.value) and str(b) in str(e.value)
+    assert not out.exists()
+
+
+def test_existing_figure_needs_overwrite(files, tmp_path):
+    """An existing figure (any format, any input) is a one-line error saying --force,
+    checked for every input before drawing; ``overwrite=True`` replaces it."""
+    first, second = _one(files, "ee"), _one(files, "na64mu")
+    out = tmp_path / "figs"
+    out.mkdir()
+    old = out / (second.stem + ".pdf")
+    old.write_bytes(b"old")
+    with pytest.raises(ConfigError, match="pass --force") as e:
+        D.plot_files([first, second], out)
+    assert "\n" not in str(e.value) and str(old) in str(e.value)
+    assert os.listdir(out) == [old.name] and old.read_bytes() == b"old"
+    written = D.plot_distributions(second, out, overwrite=True)
+    assert [p.name for p in written] == [second.stem + ".png", old.name]
+    assert old.read_bytes().startswith(b"%PDF")
+
+
+def test_plot_request_refreshes_by_default(files, tmp_path):
+    """``mcpgen run`` owns its distributions/ folder: plot_request replaces its figures
+    unless the request says ``"overwrite": false``."""
+    request = {"paths": [str(_one(files, "na64mu"))], "out": str(tmp_path), "formats": ["png"]}
+    first = D.plot_request(request)
+    assert D.plot_request(request) == first
+    with pytest.raises(ConfigError, match="pass --force"):
+        D.plot_request(dict(request, overwrite=False))
+
+
+def test_file_histograms_reads_through_iter_events(files, monkeypatch):
+    """file_histograms reads with mcpgen.io.root.iter_events (its step) and its chunks add
+    up to the histograms of the whole file."""
+    import mcpgen.io.root as root
+
+    path = _one(files, "na64mu")
+    steps = []
+    real = root.iter_events
+
+    def counting(p, *, step):
+        steps.append(step)
+        yield from real(p, step=step)
+
+    monkeypatch.setattr(root, "iter_events", counting)
+    hists, meta = D.file_histograms(path, chunk_events=250)
+    batch, _ = read_events(path)
+    assert steps == [250] and len(batch) > 250
+    whole = D.histograms(batch, meta)
+    for name in whole:
+        np.testing.assert_allclose(hists[name].values(flow=True), whole[name].values(flow=True),
+                                   rtol=1e-12, atol=0)
+
+
+def test_binning_from_metadata_only(files):
+    """The binning does not depend on the events (an empty chunk bins as a full one):
+    the muon mass for theta_chi comes from the metadata's beam (m_chi = 10 MeV < m_mu)."""
+    batch, meta = read_events(_one(files, "na64mu"))
+    meta = dict(meta, mass_MeV=10.0)
+    full = {v.name: v for v, _ in D.variables(batch, meta)}
+    empty = {v.name: v for v, _ in D.variables(batch.take(slice(0, 0)), meta)}
+    assert empty == full
 
 
 def test_import_is_light():

@@ -301,3 +301,26 @@ def test_materials_table():
         assert m.Z_over_A == pytest.approx(Z / A, rel=1e-4)
         assert m.source and m.description
     assert io.get_material("propane").density == pytest.approx(1.879e-3 * g / cm**3)
+
+
+def test_sternheimer_parameters_against_geant4(tmp_path):
+    """The density-effect parameters of every medium equal Geant4's compiled
+    G4DensityEffectData (Sternheimer et al. 1984) to 1e-3 (the tables' printed digits),
+    when geant4-pybind is installed (validation/sternheimer_geant4.py; no Geant4 data set
+    needed)."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if importlib.util.find_spec("geant4_pybind") is None:
+        pytest.skip("geant4-pybind is not installed")
+    script = Path(__file__).resolve().parents[1] / "validation" / "sternheimer_geant4.py"
+    env = {**os.environ, "GEANT4_DATA_DIR": str(tmp_path)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(script.parents[1]),
+                                                       env.get("PYTHONPATH")]))
+    r = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "largest relative difference" in r.stdout

@@ -55,7 +55,7 @@ from ..errors import ConfigError
 WEIGHTINGS = ("generated", "detector")
 #: allowed figure formats
 FORMATS = ("png", "pdf", "svg")
-#: events read per chunk by :func:`plot_distributions`
+#: events read per chunk by :func:`file_histograms`
 CHUNK_EVENTS = 200_000
 #: energy axes reaching this (MeV) are drawn in GeV
 GEV_ABOVE = 1e4
@@ -149,11 +149,13 @@ def family(meta, *, file=None) -> str:
 
 
 def _lepton_nucleus(batch, meta):
+    from ..constants import LEPTONS
+
     E0 = float(meta["beam_energy_MeV"])
     m = _meta_mass(meta)
     names = batch.names
     pair = "chi" in names
-    ml = float(batch.mass[0, batch.index("l")]) if len(batch) and "l" in names else 0.0
+    ml = LEPTONS.get(meta.get("beam"), (0, 0.0))[1]   # metadata, not events: chunks bin alike
     E_beam = np.asarray(batch.E_beam) if "E_beam" in batch.columns else np.full(len(batch), E0)
     inv = _p4(batch, "chi") + _p4(batch, "chibar") if pair else _p4(batch, "V")
     one = _p4(batch, "chi") if pair else inv
@@ -471,8 +473,9 @@ def _check_formats(formats):
 
 
 def write_figure(hists, metadata, stem, *, formats=("png", "pdf")) -> list:
-    """Draw ``hists`` and write ``<stem>.<fmt>`` for each format, all atomically: on any
-    error none of them is replaced and no temporary file stays.  Returns the paths."""
+    """Draw ``hists`` and write ``<stem>.<fmt>`` for each format (replacing existing
+    files), each through a temporary file: an error while drawing or saving replaces none
+    of them and leaves no temporary file.  Returns the paths."""
     from ..framework.rundir import atomic_path
     from .plots import file_metadata
 
@@ -493,18 +496,14 @@ def write_figure(hists, metadata, stem, *, formats=("png", "pdf")) -> list:
 
 
 def file_histograms(root_path, *, chunk_events=CHUNK_EVENTS):
-    """(histograms, metadata) of an mcpgen ROOT file, read in chunks of ``chunk_events``."""
-    import uproot
+    """(histograms, metadata) of an mcpgen ROOT file, read in chunks of ``chunk_events``
+    (:func:`mcpgen.io.root.iter_events`)."""
+    from ..io.root import iter_events
 
-    from ..io.root import read_events, read_metadata
-
-    meta = read_metadata(root_path)
-    family(meta, file=root_path)
-    with uproot.open(root_path) as f:
-        n = int(f["events"].num_entries)
-    hists = None
-    for lo in range(0, max(n, 1), chunk_events):
-        batch, _ = read_events(root_path, entry_start=lo, entry_stop=min(lo + chunk_events, n))
+    hists = meta = None
+    for batch, meta in iter_events(root_path, step=chunk_events):
+        if hists is None:
+            family(meta, file=root_path)
         hists = histograms(batch, meta, into=hists)
     return hists, meta
 
@@ -514,18 +513,46 @@ def default_out_dir(root_path) -> Path:
     return Path(root_path).resolve().parent / "distributions"
 
 
-def plot_distributions(root_path, out_dir=None, *, formats=("png", "pdf")) -> list:
+def plot_distributions(root_path, out_dir=None, *, formats=("png", "pdf"),
+                       overwrite=False) -> list:
     """Write the distribution figure of one mcpgen ROOT file (one mass point) as
     ``<out_dir>/<file stem>.<fmt>``; ``out_dir`` defaults to ``<run dir>/distributions/``
-    (created if needed).  Bad input (missing file, not an mcpgen file, unknown format)
-    is a one-line ConfigError and writes nothing.  Returns the paths written."""
-    return plot_files([root_path], out_dir, formats=formats)
+    (created if needed).  An existing figure is replaced only with ``overwrite``.  Bad
+    input (missing file, not an mcpgen file, unknown format, existing figure) is a
+    one-line ConfigError and writes nothing.  Returns the paths written."""
+    return plot_files([root_path], out_dir, formats=formats, overwrite=overwrite)
 
 
-def plot_files(root_paths, out_dir=None, *, formats=("png", "pdf")) -> list:
+def _targets(root_paths, out_dir, formats, overwrite) -> list:
+    """[(input, folder, figure paths)] of :func:`plot_files`; a one-line ConfigError when
+    two inputs would write the same figure, or (without ``overwrite``) a figure exists."""
+    plan, first = [], {}
+    for p in root_paths:
+        folder = Path(out_dir) if out_dir is not None else default_out_dir(p)
+        figures = [folder / f"{p.stem}.{fmt}" for fmt in formats]
+        key = folder.resolve() / p.stem
+        if key in first:
+            q = first[key]
+            why = ("the same file given twice" if q.resolve() == p.resolve() else
+                   "same file name: plot them into different --out folders")
+            raise ConfigError(f"{q} and {p} would both write {figures[0]} ({why})")
+        first[key] = p
+        plan.append((p, folder, figures))
+    if not overwrite:
+        for _, _, figures in plan:
+            for f in figures:
+                if f.exists() or f.is_symlink():
+                    raise ConfigError("figure exists; pass --force (overwrite=True) to replace "
+                                      "it", file=f)
+    return plan
+
+
+def plot_files(root_paths, out_dir=None, *, formats=("png", "pdf"), overwrite=False) -> list:
     """:func:`plot_distributions` for several files (e.g. every finished job of
-    ``mcpgen run``, or ``mcpgen plot FILE ...``).  All files are checked (readable
-    mcpgen files of a known family) before anything is drawn."""
+    ``mcpgen run``, or ``mcpgen plot FILE ...``).  Before anything is drawn, all files
+    are checked (readable mcpgen files of a known family), two inputs that would write
+    the same figure (same file stem into one folder) are an error, and so is an existing
+    figure unless ``overwrite``."""
     from ..io.root import read_metadata
 
     formats = _check_formats(formats)
@@ -533,8 +560,7 @@ def plot_files(root_paths, out_dir=None, *, formats=("png", "pdf")) -> list:
     for p in root_paths:
         family(read_metadata(p), file=p)
     written = []
-    for p in root_paths:
-        target = Path(out_dir) if out_dir is not None else default_out_dir(p)
+    for p, target, _ in _targets(root_paths, out_dir, formats, overwrite):
         created = not target.exists()
         try:
             target.mkdir(parents=True, exist_ok=True)
@@ -575,9 +601,12 @@ def warm_up():
 
 def plot_request(request: dict) -> list:
     """:func:`plot_files` from a JSON-able request ``{"paths": [...], "out": folder or
-    None, "formats": [...]}`` (for a helper process); returns the paths as strings."""
+    None, "formats": [...], "overwrite": bool}`` (for a helper process); ``overwrite``
+    defaults to True: ``mcpgen run`` owns its ``distributions/`` folder and refreshes it.
+    Returns the paths as strings."""
     return [str(p) for p in plot_files(request["paths"], request.get("out"),
-                                       formats=tuple(request.get("formats", ("png", "pdf"))))]
+                                       formats=tuple(request.get("formats", ("png", "pdf"))),
+                                       overwrite=bool(request.get("overwrite", True)))]
 
 
 __all__ = ["Variable", "histograms", "variables", "family", "figure", "style", "write_figure",

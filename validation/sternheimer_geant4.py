@@ -1,0 +1,70 @@
+"""The density-effect (Sternheimer) parameters and mean excitation energies of
+mcpgen's stopping media against Geant4's compiled tables (G4DensityEffectData, from
+Sternheimer, Berger, Seltzer, At. Data Nucl. Data Tables 30 (1984) 261, the PDG source).
+
+Needs ``pip install geant4-pybind`` (its physics data sets are not needed: the
+materials are compiled in; GEANT4_DATA_DIR is pointed at an empty folder so that the
+module does not offer to download them).  Geant4 scales Cbar, x0, x1 to its own I where
+it differs from Sternheimer's (Cbar += 2 ln(I_G4/I), x0 and x1 += ln(I_G4/I)/ln 10): the
+comparison undoes that shift.  Run: ``python validation/sternheimer_geant4.py``.
+"""
+
+import math
+import os
+import sys
+import tempfile
+
+#: mcpgen medium -> (Geant4 NIST material, density the tables were made for in g/cm^3)
+PAIRS = {"propane": "G4_PROPANE", "beryllium": "G4_Be", "aluminium": "G4_Al",
+         "carbon_fibre": "G4_GRAPHITE_POROUS"}
+
+
+def geant4_parameters():
+    """{mcpgen name: (rho [g/cm^3], I [eV], Cbar, x0, x1, a, k, delta0)} from Geant4."""
+    os.environ.setdefault("GEANT4_DATA_DIR", tempfile.mkdtemp(prefix="g4data-"))
+    import geant4_pybind as g4
+
+    nist = g4.G4NistManager.Instance()
+    out = {}
+    for name, g4name in PAIRS.items():
+        m = nist.FindOrBuildMaterial(g4name)
+        ion = m.GetIonisation()
+        out[name] = (m.GetDensity() / (g4.g / g4.cm3), ion.GetMeanExcitationEnergy() / g4.eV,
+                     ion.GetCdensity(), ion.GetX0density(), ion.GetX1density(),
+                     ion.GetAdensity(), ion.GetMdensity(), ion.GetD0density())
+    return out
+
+
+def comparison():
+    """Rows (name, quantity, mcpgen, Geant4 at mcpgen's I) and the largest relative gap."""
+    from hepunits import eV
+
+    from mcpgen.physics.stopping_media import _G_CM3, MATERIALS
+
+    rows, worst = [], 0.0
+    for name, (rho, I, C, x0, x1, a, k, d0) in geant4_parameters().items():
+        mat = MATERIALS[name]
+        shift = math.log(I / (mat.I / eV))      # Geant4's rescaling to its own I
+        g4 = {"rho": rho, "Cbar": C - 2 * shift, "x0": x0 - shift / math.log(10),
+              "x1": x1 - shift / math.log(10), "a": a, "k": k, "delta0": d0}
+        ours = {"rho": mat.density / _G_CM3, "Cbar": mat.Cbar, "x0": mat.x0, "x1": mat.x1,
+                "a": mat.a, "k": mat.k, "delta0": mat.delta0}
+        for q in ours:
+            gap = abs(ours[q] - g4[q]) / max(abs(g4[q]), 1e-3)
+            worst = max(worst, gap)
+            rows.append((name, q, ours[q], g4[q], I))
+    return rows, worst
+
+
+def main():
+    rows, worst = comparison()
+    print("| medium | quantity | mcpgen | Geant4 (at mcpgen's I) | Geant4 I [eV] |")
+    print("|---|---|---|---|---|")
+    for name, q, ours, g4, I in rows:
+        print(f"| {name} | {q} | {ours:.5g} | {g4:.5g} | {I:g} |")
+    print(f"\nlargest relative difference: {worst:.2g}")
+    return 0 if worst < 1e-3 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
