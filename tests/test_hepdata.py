@@ -246,6 +246,158 @@ def test_without_provenance_reads_the_job_files(tmp_path, na64):
     assert data == ref
 
 
+# ------------------------------------------------------- a folder of `mcpgen collect`
+@pytest.fixture(scope="module")
+def split(na64, tmp_path_factory):
+    """Two run folders of one study split by mass (what `mcpgen run --mass` makes: the same
+    run identity, one job file each), merged by `mcpgen collect` into the first, which then
+    holds the rows of both masses but the job file of its own mass only."""
+    from mcpgen.io.root import read_metadata
+
+    base = tmp_path_factory.mktemp("split")
+    files = {read_metadata(f)["mass_MeV"]: f for f in sorted(na64.glob("*.root"))}
+    assert sorted(files) == [100.0, 1000.0]
+    parts = []
+    for mass in (100.0, 1000.0):
+        part = base / f"m{mass:g}"
+        part.mkdir()
+        shutil.copy(na64 / "run.json", part)
+        shutil.copy(files[mass], part)
+        parts.append(part)
+    api.collect(parts)
+    assert [r["m_chi_MeV"] for r in read_limits_csv(parts[0] / "limits.csv")] == [100.0, 1000.0]
+    return parts[0], files
+
+
+def merged_copy(split, tmp_path, *, provenance_files=None, extra=()):
+    """A copy of the collected folder with a provenance.json listing ``provenance_files``
+    (None: no provenance.json) and the job files ``extra`` copied in."""
+    folder, _ = split
+    copy = tmp_path / "merged"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("hepdata", "provenance.json"))
+    if provenance_files is not None:
+        import json
+
+        (copy / "provenance.json").write_text(json.dumps({"files": provenance_files}))
+    for f in extra:
+        shutil.copy(f, copy)
+    return copy
+
+
+def generated(out):
+    entry, data = tables(out)["Cross sections NA64mu"]
+    return entry, [v["value"] for v in dependent(data, "$\\sigma$ (generated")["values"]]
+
+
+def job_sigma(path):
+    from mcpgen.io.root import read_metadata
+
+    return read_metadata(path)["sigma"]
+
+
+def test_collected_sigma_of_a_mass_without_its_job_file_is_missing(split, tmp_path):
+    """No provenance.json and no job file of 1 GeV in the folder: the generated sigma of
+    1 GeV is '-' and the description says why; sigma_sel is complete (yields.csv)."""
+    _, files = split
+    copy = merged_copy(split, tmp_path)
+    entry, gen = generated(write_hepdata(copy))
+    assert gen == [job_sigma(files[100.0]), "-"]
+    assert "the job file of that mass is not in this folder" in entry["description"]
+    _, data = tables(copy / "hepdata")["Cross sections NA64mu"]
+    assert [v["value"] for v in dependent(data, "$\\sigma_{sel}$")["values"]] == \
+        [float(r["sigma_sel"]) for r in rows(copy / "yields.csv")]
+
+
+def test_collected_sigma_from_every_job_file_of_the_folder(split, tmp_path):
+    """A provenance.json of the folder's first run lists the 100 MeV file only (and with a
+    wrong sigma): the job files the folder holds decide."""
+    _, files = split
+    stale = [{"file": files[100.0].name, "label": "NA64mu", "channel": "brem",
+              "mass_MeV": 100.0, "sigma": 1.0, "sigma_err": 0.1}]
+    copy = merged_copy(split, tmp_path, provenance_files=stale, extra=[files[1000.0]])
+    entry, gen = generated(write_hepdata(copy))
+    assert gen == [job_sigma(files[100.0]), job_sigma(files[1000.0])]
+    assert "not in this folder" not in entry["description"]
+
+
+def test_collected_sigma_falls_back_to_provenance(split, tmp_path):
+    _, files = split
+    listed = [{"file": files[1000.0].name, "label": "NA64mu", "channel": "brem",
+               "mass_MeV": 1000.0, "sigma": 123.5, "sigma_err": 1.5}]
+    copy = merged_copy(split, tmp_path, provenance_files=listed)
+    _, gen = generated(write_hepdata(copy))
+    assert gen == [job_sigma(files[100.0]), 123.5]
+
+
+# ------------------------------------------------------------- open and closed regions
+def with_eps_high(na64, tmp_path, eps_high):
+    """A copy of the run folder whose limits.csv has the upper edges {mass: eps_high}."""
+    copy = tmp_path / "edges"
+    shutil.copytree(na64, copy, ignore=shutil.ignore_patterns("hepdata"))
+    lim = rows(copy / "limits.csv")
+    for r in lim:
+        r["eps_high"] = repr(eps_high[float(r["m_chi_MeV"])])
+    with open(copy / "limits.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(lim[0]))
+        w.writeheader()
+        w.writerows(lim)
+    return copy
+
+
+def test_top_of_the_scan_is_an_open_edge(na64, tmp_path):
+    """eps_high = 0.99999886 (interpolated at the grid top) is the top of the scan, not an
+    upper edge: the table stays one limit per mass."""
+    copy = with_eps_high(na64, tmp_path, {100.0: 0.99999886, 1000.0: 1.0})
+    entry, data = tables(write_hepdata(copy))["Reach NA64mu"]
+    (eps,) = data["dependent_variables"]
+    assert eps["header"]["name"].startswith("$\\epsilon$ upper limit")
+    assert [v["value"] for v in eps["values"]] == \
+        [r["eps_limit"] for r in read_limits_csv(copy / "limits.csv")]
+
+
+def test_closed_region_keeps_open_edges_open(na64, tmp_path):
+    """One genuinely closed region (eps_high = 0.5) gives the two-edge form; the other mass's
+    edge at the top of the scan is written '-' (open), never as 0.99999886."""
+    copy = with_eps_high(na64, tmp_path, {100.0: 0.99999886, 1000.0: 0.5})
+    entry, data = tables(write_hepdata(copy))["Reach NA64mu"]
+    lo, hi = data["dependent_variables"]
+    lim = read_limits_csv(copy / "limits.csv")
+    assert "lower edge" in lo["header"]["name"] and "upper edge" in hi["header"]["name"]
+    assert [v["value"] for v in lo["values"]] == [r["eps_low"] for r in lim]
+    assert [v["value"] for v in hi["values"]] == ["-", 0.5]
+    assert "excluded up to the top of the scan, eps = 1" in entry["description"]
+
+
+# ------------------------------------------------------------------- names and modes
+def test_empty_out_is_refused(tmp_path, na64, monkeypatch):
+    monkeypatch.chdir(tmp_path)     # Path("") is ".": this folder
+    for out in ("", "  "):
+        for overwrite in (False, True):
+            with pytest.raises(ConfigError, match="empty output folder name") as e:
+                write_hepdata(na64, out, overwrite=overwrite)
+            assert "--out" in str(e.value)
+    assert listing(tmp_path) == []
+
+
+def test_dot_names_the_run_folder(tmp_path, na64, monkeypatch):
+    monkeypatch.chdir(na64)
+    out = write_hepdata(".", tmp_path / "dot")
+    for entry, _ in tables(out).values():
+        assert entry["location"] in (f"mcpgen run folder {na64.name}, limits.csv",
+                                     f"mcpgen run folder {na64.name}, yields.csv")
+
+
+def test_outputs_honour_the_umask(tmp_path, na64):
+    old = os.umask(0o027)
+    try:
+        out = write_hepdata(na64, tmp_path / "hd")
+    finally:
+        os.umask(old)
+    paths = [out, out / "submission", *(out / "submission").iterdir()]
+    assert all(p.stat().st_mode & 0o777 == 0o750 for p in paths[:2])
+    assert all(p.stat().st_mode & 0o777 == 0o640 for p in [*paths[2:], out / OUTPUT[1]])
+
+
 def test_locked_run_folder(na64):
     from mcpgen.framework.rundir import locked
 

@@ -1,14 +1,16 @@
 """A finished run as a HEPData submission: the reach and the cross sections, with units and
 the steering's sources.
 
-:func:`write_hepdata` reads a run folder (``limits.csv``, ``yields.csv``, ``provenance.json``
-and the job files' metadata, which carry the steering text and the detector card with its
-sources) and writes, with ``hepdata_lib``:
+:func:`write_hepdata` reads a run folder (``limits.csv``, ``yields.csv``, the metadata of the
+job files it holds, which carry the steering text and the detector card with its sources, and
+``provenance.json`` as a fallback; :mod:`mcpgen.analysis.hepdata_inputs`) and writes, with
+``hepdata_lib``:
 
 * one reach table per set-up, per channel where a set-up has several, and their sum:
   m_chi (MeV) -> the eps upper limit at the run's CL; where the excluded region is closed
   (an e+e- tracker: slow MCPs are stopped or too faint) the lower and upper eps edges of each
-  interval instead, one row per interval;
+  interval instead, one row per interval (an upper edge at the top of the scan, eps = 1, is
+  open: '-');
 * one cross-section table per set-up and channel: m_chi -> the generated cross section, the
   selected one (sum w eff at eps_ref) with their MC errors in the run's weight unit ("pb", or
   "per POT" for meson spectra) and the expected count at eps = 1, with the exposure.
@@ -29,15 +31,14 @@ archive into the working directory.
 from __future__ import annotations
 
 import contextlib
-import csv
-import json
 import math
 import os
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
 from ..errors import ConfigError
+from .hepdata_inputs import mass_key, read_run, steering_blocks
 from .yields import SUM_CHANNEL
 
 #: what an output folder of :func:`write_hepdata` holds
@@ -46,7 +47,10 @@ OUTPUT = ("submission", "submission.tar.gz")
 DIGITS = 17
 #: units of the weights and of the exposure that multiplies them
 EXPOSURE_UNITS = {"pb": "pb$^{-1}$", "per POT": "POT"}
-MISSING = "-"   # HEPData's mark for a value that does not exist (no reach)
+MISSING = "-"   # HEPData's mark for a value that does not exist (no reach, open edge)
+#: an upper eps edge this close to 1 (relative) is the top of the scanned range eps <= 1
+#: (limits.csv writes 1, or e.g. 0.99999886 interpolated at the grid top): an open region
+OPEN_TOP_RTOL = 1e-4
 
 
 def write_hepdata(run_dir, out=None, *, overwrite: bool = False, lock: bool = True) -> Path:
@@ -58,17 +62,18 @@ def write_hepdata(run_dir, out=None, *, overwrite: bool = False, lock: bool = Tr
     caller holds the run folder's lock (``mcpgen run``).  Bad input and a submission that
     does not validate raise :class:`ConfigError` and write nothing.
     """
+    if out is not None and str(out).strip() == "":   # before Path(""), which is "."
+        raise ConfigError("empty output folder name; allowed: a folder path", key="--out")
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ConfigError("run folder not found", file=run_dir)
     out = run_dir / "hepdata" if out is None else Path(out)
-    if str(out).strip() == "":
-        raise ConfigError("empty output folder name; allowed: a folder path", key="--out")
     inside = out.resolve().parent == run_dir.resolve()
     guard = _run_lock(run_dir) if lock and inside else contextlib.nullcontext()
     with guard:
         _load_libraries()
-        run = _read_run(run_dir)
+        run = read_run(run_dir)
+        run["name"] = run_dir.resolve().name   # "." names no folder
         _check_target(out, overwrite)
         from .. import __version__
 
@@ -94,151 +99,10 @@ def _load_libraries():
         import hepdata_validator.full_submission_validator  # noqa: F401
 
 
-# ----------------------------------------------------------------------------- reading
 def _run_lock(run_dir):
     from ..framework.rundir import locked
 
     return locked(run_dir)
-
-
-def _read_csv(path, numeric):
-    """Rows of a CSV file as dicts, the ``numeric`` columns as floats (NaN for blanks); a
-    one-line error naming the file, row and column if it cannot be read."""
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise ConfigError(f"cannot read {path.name}: {getattr(e, 'strerror', None) or e}",
-                          file=path.parent) from None
-    if not rows or any(k not in rows[0] for k in ("label", "channel", *numeric)):
-        raise ConfigError(f"no rows or no column of label, channel, {', '.join(numeric)}",
-                          file=path)
-    for i, row in enumerate(rows, start=2):
-        for k in numeric:
-            try:
-                row[k] = _number(row[k])
-            except (TypeError, ValueError):
-                raise ConfigError(f"line {i}: {row[k]!r} is not a number", file=path,
-                                  key=k) from None
-    return rows
-
-
-def _number(text):
-    return float(text) if text not in ("", None) else math.nan
-
-
-def _read_run(run_dir):
-    """The run's rows and metadata: limits and yields rows, provenance (or {}), and the
-    metadata of one job file per (set-up, channel), with the per-file cross sections."""
-    for name in ("limits.csv", "yields.csv"):
-        if not (run_dir / name).is_file():
-            raise ConfigError(f"no {name}: not a finished run folder (run `mcpgen run` or "
-                              "`mcpgen collect` first)", file=run_dir)
-    limits = _read_csv(run_dir / "limits.csv", ("m_chi_MeV", "eps_limit", "eps_low", "eps_high",
-                                                "s_up"))
-    yields = _read_csv(run_dir / "yields.csv", ("m_chi_MeV", "sigma_sel", "sigma_sel_err",
-                                                "exposure", "n_per_eps2", "eps_power"))
-    if "weight_unit" not in yields[0]:
-        raise ConfigError("no column weight_unit", file=run_dir / "yields.csv")
-    provenance = {}
-    if (run_dir / "provenance.json").is_file():
-        try:
-            provenance = json.loads((run_dir / "provenance.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise ConfigError("unreadable provenance.json", file=run_dir) from None
-        if not isinstance(provenance, dict):
-            raise ConfigError("provenance.json is not a JSON object", file=run_dir)
-    return {"dir": run_dir, "limits": limits, "yields": yields, "provenance": provenance,
-            **_job_metadata(run_dir, provenance)}
-
-
-def _mass_key(mass):
-    return f"{float(mass):.6g}"
-
-
-def _job_metadata(run_dir, provenance):
-    """{(label, channel): metadata of its first job file} and {(label, channel, mass):
-    (sigma, sigma_err)}: from provenance.json where it lists the files (one file per set-up
-    and channel is read), else from every job file of the folder (``mcpgen collect``)."""
-    from ..io.root import read_metadata
-
-    listed = [f for f in provenance.get("files") or () if isinstance(f, dict) and
-              {"file", "label", "channel", "mass_MeV"} <= set(f)]
-    sigma = {(f["label"], f["channel"], _mass_key(f["mass_MeV"])): (f.get("sigma"),
-                                                                    f.get("sigma_err"))
-             for f in listed}
-    first = {}
-    for f in listed:
-        first.setdefault((f["label"], f["channel"]), f["file"])
-    names = list(first.values()) or sorted(p.name for p in run_dir.glob("*.root"))
-    meta = {}
-    for name in names:
-        try:
-            m = read_metadata(run_dir / name)
-        except ConfigError:   # a job file moved away: its qualifiers come from provenance
-            continue
-        key = (m.get("label"), m.get("channel"))
-        meta.setdefault(key, m)
-        sigma.setdefault((*key, _mass_key(m.get("mass_MeV", math.nan))),
-                         (m.get("sigma"), m.get("sigma_err")))
-    return {"meta": meta, "sigma": sigma}
-
-
-# ------------------------------------------------------------------------ describing
-def _split_comment(line):
-    """(code, comment) of a TOML line: the comment starts at the first # outside quotes."""
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "#" and not quoted:
-            return line[:i], line[i + 1:]
-    return line, ""
-
-
-def _logical_lines(text):
-    """A TOML text as 'key = value (comment)' lines (blanks collapsed, a multi-line array
-    joined into one line, a comment line as its text), empty lines dropped."""
-    codes, comments = [], []
-    for line in (text or "").splitlines():
-        code, comment = _split_comment(line.strip())
-        codes.append(" ".join(code.split()))
-        comments.append(" ".join(comment.split()))
-        joined = " ".join(c for c in codes if c)
-        if joined.count("[") > joined.count("]") and "=" in joined:
-            continue   # inside a multi-line array
-        comment = "; ".join(c for c in comments if c)
-        codes, comments = [], []
-        if joined or comment:
-            yield joined, f"{joined} ({comment})" if joined and comment else joined or comment
-
-
-def _steering_blocks(text):
-    """The non-empty lines of a steering text by block: "header" (the comments before the
-    first table), the table names ("run", "physics", "limits", ...) and "setup:<label>"."""
-    import re
-
-    blocks, current, setup_lines, comments = {"header": []}, "header", None, []
-    for code, s in _logical_lines(text):
-        head = re.fullmatch(r"\[\[?\s*([A-Za-z_]+)\s*\]\]?", code)
-        if not code and current != "header":
-            comments.append(s)    # a comment line belongs to the line or table that follows
-            continue
-        if head:
-            current = head.group(1)
-            setup_lines = [] if current == "setup" else None
-            lines = setup_lines if setup_lines is not None else blocks.setdefault(current, [])
-            lines.extend(comments + ([s[len(code):].strip(" ()")] if s != code else []))
-            comments = []
-            continue
-        lines = (blocks["header"] if current == "header" else
-                 setup_lines if setup_lines is not None else blocks.setdefault(current, []))
-        lines.extend(comments + [s])
-        comments = []
-        label = re.match(r"label\s*=\s*\"([^\"]*)\"", code)
-        if setup_lines is not None and label:
-            blocks[f"setup:{label.group(1)}"] = setup_lines
-    return blocks
 
 
 def _source_text(run, label, m):
@@ -288,9 +152,11 @@ def _qualifiers(run, label, channel, *, limits):
     steering = prov.get("steering") or {}
     lim, slim = m.get("limits") or {}, steering.get("limits") or {}
     if channel == SUM_CHANNEL:
-        chans = [c for (lab, c) in run["meta"] if lab == label]
-        process = "sum of " + ", ".join(
-            f"{c} ({run['meta'][(label, c)].get('process_description', c)})" for c in chans)
+        chans = dict.fromkeys(r["channel"] for r in run["limits"]
+                              if r["label"] == label and r["channel"] != SUM_CHANNEL)
+        described = {c: run["meta"].get((label, c), {}).get("process_description")
+                     for c in chans}
+        process = "sum of " + ", ".join(f"{c} ({d})" if d else c for c, d in described.items())
     else:
         process = f"{channel}: {m.get('process_description', channel)}"
         if m.get("method"):
@@ -317,7 +183,7 @@ def _qualifiers(run, label, channel, *, limits):
 
 def _description(run, label, channel, what, *, limits):
     m = _meta_of(run, label, channel)
-    blocks = _steering_blocks(m.get("steering", ""))
+    blocks = steering_blocks(m.get("steering", ""))
     card, sources = _card_text(m)
     lines = [what, f"Set-up {label!r}: {_source_text(run, label, m)}."]
     if blocks.get(f"setup:{label}"):
@@ -399,7 +265,7 @@ def _reach_table(run, name, label, channel):
     per_mass = {}
     for r in rows:
         per_mass[r["m_chi_MeV"]] = per_mass.get(r["m_chi_MeV"], 0) + 1
-    closed = any(r["eps_high"] != 1.0 and math.isfinite(r["eps_high"]) for r in rows) or \
+    closed = any(not _open_top(r["eps_high"]) for r in rows) or \
         any(n > 1 for n in per_mass.values())
     cl = next((v for n, v, _ in quals if n == "CL"), "")
     mchi = _variable("$m_{\\chi}$", masses, "MeV", independent=True)
@@ -407,11 +273,13 @@ def _reach_table(run, name, label, channel):
         deps = [_variable(f"$\\epsilon$ lower edge of the excluded region at {cl} CL",
                           [r["eps_low"] for r in rows], qualifiers=quals),
                 _variable(f"$\\epsilon$ upper edge of the excluded region at {cl} CL",
-                          [r["eps_high"] for r in rows], qualifiers=quals)]
+                          [MISSING if _open_top(r["eps_high"]) else r["eps_high"]
+                           for r in rows], qualifiers=quals)]
         what = (f"Region of the charge eps (= Q_chi/e, dimensionless) of a millicharged Dirac "
                 f"fermion chi excluded at {cl} CL: N(eps) >= s_up expected signal events for "
-                "eps_low < eps < eps_high, one row per interval (eps_high = 1: the region "
-                "reaches the top of the range eps <= 1 of the scaling); '-': no reach.")
+                "eps_low < eps < eps_high, one row per interval; an upper edge '-' beside a "
+                "lower edge: the region is open, excluded up to the top of the scan, eps = 1 "
+                "(the range of the scaling); both edges '-': no reach.")
     else:
         deps = [_variable(f"$\\epsilon$ upper limit at {cl} CL", [r["eps_limit"] for r in rows],
                           qualifiers=quals)]
@@ -420,8 +288,14 @@ def _reach_table(run, name, label, channel):
                 "signal events; larger eps is excluded up to eps = 1 (the range of the "
                 "scaling); '-': no reach.")
     return _table(name, _description(run, label, channel, what, limits=True),
-                  f"mcpgen run folder {run['dir'].name}, limits.csv",
+                  f"mcpgen run folder {run['name']}, limits.csv",
                   _keywords(run, label, channel, "EPS"), [mchi, *deps])
+
+
+def _open_top(eps_high):
+    """True for an upper eps edge that is no edge: the top of the scan (within
+    :data:`OPEN_TOP_RTOL` of 1) or none (a mass without reach)."""
+    return not math.isfinite(eps_high) or abs(eps_high - 1.0) <= OPEN_TOP_RTOL
 
 
 def _xsec_table(run, name, label, channel):
@@ -432,7 +306,7 @@ def _xsec_table(run, name, label, channel):
     quals = quals + [("Exposure", exposure, EXPOSURE_UNITS.get(unit, f"1/({unit})")),
                      ("$\\epsilon$ power", rows[0]["eps_power"], "")]
     masses = [r["m_chi_MeV"] for r in rows]
-    sig = [run["sigma"].get((label, channel, _mass_key(x)), (None, None)) for x in masses]
+    sig = [run["sigma"].get((label, channel, mass_key(x)), (None, None)) for x in masses]
     per_pot = unit != "pb"
     total, selected = (("Decays to $\\chi\\bar\\chi$ per POT", "Selected decays per POT")
                        if per_pot else ("$\\sigma$", "$\\sigma_{sel}$"))
@@ -453,8 +327,13 @@ def _xsec_table(run, name, label, channel):
             "integrated, with its integration error) and selected by the detector (sum of "
             "weight x efficiency over the events, with its MC error); expected events = "
             "exposure x selected x (eps/eps_ref)^power (with the detector's efficiency model).")
+    if any(s is None for s, _ in sig) and any(s is not None for s, _ in sig):
+        what += (" Generated '-': the job file of that mass is not in this folder (e.g. merged "
+                 "by `mcpgen collect` from another folder, which copies no job files) and "
+                 "provenance.json does not list it; the selected values, from yields.csv, are "
+                 "complete.")
     return _table(name, _description(run, label, channel, what, limits=False),
-                  f"mcpgen run folder {run['dir'].name}, yields.csv",
+                  f"mcpgen run folder {run['name']}, yields.csv",
                   _keywords(run, label, channel, "SIG"), variables)
 
 
@@ -475,10 +354,10 @@ def _names(groups, prefix, several):
 def _abstract(run, version):
     prov = run["provenance"]
     m = next(iter(run["meta"].values()), {})
-    blocks = _steering_blocks(m.get("steering", ""))
+    blocks = steering_blocks(m.get("steering", ""))
     header = " ".join(blocks["header"])
     steering = prov.get("steering") or {}
-    name = (steering.get("run") or {}).get("name", run["dir"].name)
+    name = (steering.get("run") or {}).get("name", run["name"])
     parts = [f"Reach and cross sections of millicharged particles (Dirac fermions chi of charge "
              f"eps e) computed with mcpgen {version}, run {name!r}"
              + (f" from steering file {prov['steering_file']}" if prov.get("steering_file")
@@ -522,16 +401,6 @@ def _check_target(out, overwrite):
     if foreign:
         raise ConfigError(f"is not a HEPData folder of mcpgen (holds {foreign[0]!r}); "
                           "choose another --out", file=out)
-
-
-def _umask():
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
 
 
 def _write_files(sub, run, folder):
@@ -598,19 +467,31 @@ def validate_submission(archive) -> None:
     raise ConfigError("the HEPData submission does not validate", file=archive)
 
 
+def _make_build_folder(out):
+    """A new hidden folder beside ``out`` (mode 0777 less the umask, like ``open``'s files;
+    ``tempfile.mkdtemp`` would give 0700, unreadable for collaborators after the rename)."""
+    for _ in range(100):
+        tmp = out.with_name(f".{out.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.mkdir(tmp)
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {out}")
+
+
 def _publish(sub, run, out):
     """Build in a temporary folder beside ``out``, validate, and rename it into place (an
     old ``out`` is moved aside first and put back if the rename fails)."""
     made = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+        tmp = _make_build_folder(out)
     except OSError as e:
         raise ConfigError(f"output folder is not writable: {e.strerror}", file=out) from None
     old = out.with_name(f".{out.name}.old.tmp")
     done = False
     try:
-        os.chmod(tmp, 0o777 & ~_umask())
         _write_files(sub, run, tmp / OUTPUT[0])
         _archive(tmp / OUTPUT[0], tmp / OUTPUT[1])
         validate_submission(tmp / OUTPUT[1])
