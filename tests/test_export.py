@@ -8,7 +8,8 @@ import pytest
 
 from mcpgen.errors import ConfigError
 from mcpgen.io.chain import chain_of
-from mcpgen.io.export import export_events
+from mcpgen.io.export import export_events, export_is_current, export_run_files
+from mcpgen.io.lhe import read_record as read_lhe_record
 from mcpgen.io.root import read_events
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +37,7 @@ def make_files(tmp_dir, names=tuple(CASES)):
         job = Job(i, st.setups[i].label, channel, mass)
         d = Path(tmp_dir) / name
         d.mkdir()
-        run_job(st, job, d, events=EVENTS)
+        run_job(st, job, d, events=EVENTS, identity=f"test-{name}")
         out[name] = d / job.filename
     return out
 
@@ -106,8 +107,17 @@ def test_hepmc3_round_trip(files, name, tmp_path):
         got = [a.astype(float) if hasattr(a, "astype") else a for a in got]
         # HepMC3 writes double attributes with 15 significant digits (DoubleAttribute)
         np.testing.assert_allclose(got, batch.E_beam, rtol=1e-14, atol=0)
-    if meta.get("sigma_pb") is not None:
-        assert events[0].cross_section.xsec() == pytest.approx(meta["sigma_pb"], rel=1e-7)
+    if meta.get("weight_unit") == "pb":
+        # the header's cross section is what the weights add up to (not the integrator's
+        # sigma_pb, 1.6 % off for NA64mu at 100 MeV); GenCrossSection has 9 digits
+        w = np.array([ev.weights[0] for ev in events])
+        for ev in (events[0], events[-1]):
+            assert ev.cross_section.xsec() == pytest.approx(w.sum(), rel=1e-8)
+            assert ev.cross_section.xsec_err() == pytest.approx(np.sqrt(np.sum(w**2)), rel=1e-8)
+        assert run.attributes["cross_section_pb"].astype(float) == pytest.approx(w.sum(),
+                                                                                 rel=1e-14)
+        assert run.attributes["sigma_integrated_pb"].astype(float) == pytest.approx(
+            meta["sigma_pb"], rel=1e-14)    # 15 digits written
 
 
 def test_hepmc3_primary_vertex_geometry(files, tmp_path):
@@ -139,8 +149,14 @@ def test_lhe_round_trip(files, name, tmp_path):
     ids = (info.beamA, info.beamB)
     assert ids == ((11, -11) if name == "ee" else (int(batch.pdgid[0, 0]), int(batch.pdgid[0, 1])))
     proc = lhef.init.procInfo[0]
-    assert proc.xSection == pytest.approx(meta["sigma_pb"], rel=1e-15)
-    assert proc.error == pytest.approx(meta["sigma_err_pb"], rel=1e-15)
+    # XSECUP/XERRUP: the sum of the weights and sqrt(sum w^2) (.16e text: 17 digits, and
+    # the generator's running sum differs from numpy's pairwise sum by rounding only)
+    assert proc.xSection == pytest.approx(batch.weight.sum(), rel=1e-13)
+    assert proc.error == pytest.approx(np.sqrt(np.sum(batch.weight**2)), rel=1e-13)
+    assert proc.xSection != pytest.approx(meta["sigma_pb"], rel=1e-6)  # not the integrator's
+    head = read_lhe_record(out)
+    assert float(head["sigma_integrated_pb"]) == meta["sigma_pb"]
+    assert float(head["sigma_integrated_err_pb"]) == meta["sigma_err_pb"]
     istup = {4: -1, 1: 1, 2: 2}
     for i, ev in enumerate(events):
         # .16e text: 17 digits; the MeV -> GeV division costs at most one ulp each way
@@ -155,8 +171,8 @@ def test_lhe_round_trip(files, name, tmp_path):
         assert ev.eventinfo.weight == pytest.approx(n * batch.weight[i], rel=1e-15)
         vertex = [float(x) for x in ev.optional[0].split()[-3:]]
         assert vertex == [batch.vx[i], batch.vy[i], batch.vz[i]]
-    # LHA strategy 4: the mean XWGTUP is the cross section of the file
-    assert np.mean([e.eventinfo.weight for e in events]) == pytest.approx(batch.weight.sum(),
+    # LHA strategy 4: the mean XWGTUP is the cross section of the file, XSECUP
+    assert np.mean([e.eventinfo.weight for e in events]) == pytest.approx(proc.xSection,
                                                                           rel=1e-12)
 
 
@@ -270,8 +286,102 @@ def test_pythia8_reads_lhe(files, tmp_path):
         np.testing.assert_allclose([p.px(), p.py(), p.pz(), p.e()],
                                    _four(batch, n)[chi] / 1000.0, rtol=1e-12, atol=1e-12)
         n += 1
-    assert py.infoPython().atEndOfFile()
+    info = py.infoPython()
+    assert info.atEndOfFile()
     assert n == len(batch)
+    # Pythia's sigmaGen for LHA strategy 4 is the mean XWGTUP [mb = 1e9 pb]: it must be the
+    # header's XSECUP (it was not when XSECUP was the integrator's sigma); 1e-12: rounding
+    xsecup = pylhe_xsecup(out)
+    assert info.sigmaGen() * 1e9 == pytest.approx(xsecup, rel=1e-12)
+    assert xsecup == pytest.approx(batch.weight.sum(), rel=1e-13)
+
+
+def pylhe_xsecup(path):
+    pylhe = pytest.importorskip("pylhe")
+    lhef = pylhe.LHEFile.fromfile(path)
+    assert list(lhef.events)   # (reading to the end closes the file)
+    return lhef.init.procInfo[0].xSection
+
+
+ALLOWED = r"allowed: 9000011 \(the file's chi\), 17 \(G4DarkBreM\), 3000011 \(MadGraph MCP models\)"
+
+
+def test_chi_pdgid_of_a_real_particle_is_refused(files, tmp_path):
+    """chi must not be written as an electron, a photon or the target nucleus."""
+    import shutil
+
+    from mcpgen.io.chain import check_chi_pdgid
+    from mcpgen.io.root import read_metadata
+
+    pytest.importorskip("pyhepmc")
+    meta = read_metadata(files["brem"])
+    target = next(p["pdgid"] for p in meta["particles"] if p["label"] == "N")
+    for bad, why in ((11, "the PDG id of e-"), (22, "gamma"),
+                     (13, "particle l of the record"),
+                     (target, "the id of particle N of the record"),
+                     (1000822080, "the PDG id of Pb208"), (2212, "the PDG id of p"),
+                     (1000999990, "a nucleus"), (113, "rho")):
+        with pytest.raises(ConfigError, match=rf"key '--chi-pdgid': chi PDG id {bad} is "
+                                              rf".*({why}).*; {ALLOWED}") as err:
+            export_events(files["brem"], "hepmc3", tmp_path / "x.hepmc3", chi_pdgid=bad)
+        assert "\n" not in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+    shutil.copy(files["brem"], tmp_path / "b.root")
+    with pytest.raises(ConfigError, match=rf"key 'output.chi_pdgid': chi PDG id 11 .*{ALLOWED}"):
+        export_run_files([tmp_path / "b.root"], ("hepmc3",), chi_pdgid=11)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.root"]
+    # the file's own id, the MCP conventions (17 is tau' to `particle`) and free ids pass
+    for ok in (9000011, 17, 3000011, 9000013):
+        assert check_chi_pdgid(ok, meta) == ok
+    # an id of the record that `particle` does not know is refused too
+    fake = {"chi_pdgids": [9000011, -9000011],
+            "particles": [{"label": "V", "pdgid": 9000113}, {"label": "chi", "pdgid": 9000011}]}
+    with pytest.raises(ConfigError, match="9000113 is the id of particle V of the record"):
+        check_chi_pdgid(9000113, fake)
+
+
+def _other_run(src, dst, **changes):
+    """A copy of the ROOT file ``src`` at ``dst`` as if written by another run."""
+    from mcpgen.io.root import write_events
+
+    batch, meta = read_events(src)
+    text = meta.pop("steering")
+    write_events(dst, batch, {**meta, **changes}, text)
+
+
+@pytest.mark.parametrize("fmt", ["hepmc3", "lhe"])
+def test_export_is_current_and_rerun(files, fmt, tmp_path):
+    """A rerun keeps the exports written for the same ROOT file and chi id and rewrites
+    the others (changed chi id, another run's file under the same name, older exports)."""
+    pytest.importorskip({"hepmc3": "pyhepmc", "lhe": "pylhe"}[fmt])
+    import shutil
+
+    src = tmp_path / "run.root"
+    shutil.copy(files["ee"], src)
+    out = tmp_path / f"run.{fmt}"
+    assert not export_is_current(src, fmt)                         # no export yet
+    assert export_run_files([src], (fmt,)) == [out]                # first export writes
+    assert export_is_current(src, fmt) and export_is_current(src, fmt, chi_pdgid=9000011)
+    stamp = out.stat().st_mtime_ns
+    assert export_run_files([src], (fmt,)) == []                   # current: skipped
+    assert out.stat().st_mtime_ns == stamp
+    assert not export_is_current(src, fmt, chi_pdgid=17)
+    assert export_run_files([src], (fmt,), chi_pdgid=17) == [out]  # other chi id: rewritten
+    assert export_is_current(src, fmt, chi_pdgid=17) and not export_is_current(src, fmt)
+    for changes in ({"run_identity": "another-run"}, {"job_seed": 12345}):
+        _other_run(files["ee"], src, **changes)                    # same name, other run
+        assert not export_is_current(src, fmt, chi_pdgid=17)
+        assert export_run_files([src], (fmt,), chi_pdgid=17) == [out]
+        assert export_is_current(src, fmt, chi_pdgid=17)
+    # only the header is read: the events after it do not matter
+    head, sep, _ = out.read_text().partition("\nE 0 " if fmt == "hepmc3" else "<event>")
+    out.write_text(head + sep + "garbage")
+    assert export_is_current(src, fmt, chi_pdgid=17)
+    # an export of older code (no record) is not current
+    key = "A run_identity " if fmt == "hepmc3" else "run_identity = "
+    out.write_text("".join(x for x in out.read_text().splitlines(True) if not x.startswith(key)))
+    assert not export_is_current(src, fmt, chi_pdgid=17)
+    assert not export_is_current(files["ee"], fmt, out=out, chi_pdgid=17)
 
 
 def test_run_hook_and_steering_formats(files, tmp_path):

@@ -19,6 +19,7 @@ vector meson at ``vz``.  The record has no times: vertices are at t = 0.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,6 +125,15 @@ def chain_of_metadata(meta, *, file=None) -> Chain:
     return chain_of(meta["particle_names"], file=file)
 
 
+def file_chi_pdgid(meta) -> int:
+    """The chi PDG id of a file (``chi_pdgids`` of its metadata; default
+    :data:`mcpgen.constants.CHI_PDGID`)."""
+    from mcpgen.constants import CHI_PDGID
+
+    ids = meta.get("chi_pdgids") or [CHI_PDGID]
+    return abs(int(ids[0]))
+
+
 def remap_chi(pdgid, chi_pdgid, file_chi=None):
     """``pdgid`` (any shape) with +-``file_chi`` (default the file's id,
     :data:`mcpgen.constants.CHI_PDGID`) replaced by +-``chi_pdgid`` (None: unchanged)."""
@@ -139,8 +149,31 @@ def remap_chi(pdgid, chi_pdgid, file_chi=None):
     return out
 
 
-def check_chi_pdgid(chi_pdgid, *, key="chi_pdgid"):
-    """``chi_pdgid`` as an int (None stays None); ConfigError unless a positive integer."""
+#: PDG ids that the MCP tools give chi although `particle` knows them for something else
+MCP_PDGID_CONVENTIONS = {17: "G4DarkBreM", 3000011: "MadGraph MCP models"}
+
+
+@functools.lru_cache(maxsize=64)
+def known_particle(pdgid: int):
+    """The name `particle` (PDG tables) gives ``pdgid``, "a nucleus" for any nuclear
+    code 10LZZZAAAI, else None (the id is free for a new particle such as chi)."""
+    from particle import PDGID, Particle
+    from particle.particle import InvalidParticle, ParticleNotFound
+
+    try:
+        return Particle.from_pdgid(pdgid).name
+    except (ParticleNotFound, InvalidParticle):
+        return "a nucleus" if PDGID(pdgid).is_nucleus else None
+
+
+def check_chi_pdgid(chi_pdgid, meta=None, *, key="chi_pdgid", file=None):
+    """``chi_pdgid`` as an int (None stays None).
+
+    ConfigError (naming ``key``) unless a positive integer that is the file's own chi
+    id (``meta``; default 9000011), one of :data:`MCP_PDGID_CONVENTIONS`, or an id that
+    is neither a particle of the record ``meta`` (beam, target, photon, ...) nor one
+    that `particle` knows (:func:`known_particle`): chi must not pass for an electron
+    or the target nucleus in the exported file."""
     if chi_pdgid is None:
         return None
     if isinstance(chi_pdgid, bool) or not (isinstance(chi_pdgid, (int, np.integer))
@@ -150,4 +183,18 @@ def check_chi_pdgid(chi_pdgid, *, key="chi_pdgid"):
     value = int(chi_pdgid)
     if not 0 < value < 2**31:
         raise ConfigError(f"chi PDG id {value} out of range; allowed: 0 < id < 2^31", key=key)
+    own = file_chi_pdgid(meta or {})
+    if value == own or value in MCP_PDGID_CONVENTIONS:
+        return value
+    record = {}
+    for p in (meta or {}).get("particles", ()):
+        if p["label"] not in ("chi", "chibar"):
+            record.setdefault(abs(int(p["pdgid"])), p["label"])
+    taken = (f"the id of particle {record[value]} of the record" if value in record
+             else f"the PDG id of {known_particle(value)}" if known_particle(value) else None)
+    if taken:
+        conventions = ", ".join(f"{i} ({who})" for i, who in MCP_PDGID_CONVENTIONS.items())
+        raise ConfigError(f"chi PDG id {value} is {taken}; allowed: {own} (the file's chi), "
+                          f"{conventions} or an id of no known particle or nucleus",
+                          file=file, key=key)
     return value

@@ -9,13 +9,19 @@ hep-ph/0609017; Boos et al., hep-ph/0109068 for the HEPRUP/HEPEUP blocks):
   MOTHUP the 1-based record indices of the parents (:mod:`mcpgen.io.chain`),
   both equal for one parent; ICOLUP 0 (no colour); VTIMUP 0; SPINUP 9 (unknown);
 * IDWTUP = 4 (weighted events): XWGTUP = N x weight [pb], so that the mean XWGTUP
-  over the N events of the file is its cross section, as LHA strategy 4 wants;
-  XSECUP/XERRUP the run's cross section and error (``sigma_pb``/``sigma_err_pb``
-  of the file, pb at the reference eps), XMAXUP the largest XWGTUP;
+  over the N events of the file is the sum of its weights, its cross section, as
+  LHA strategy 4 wants; XSECUP/XERRUP that sum and its MC error sqrt(sum w^2)
+  (:class:`mcpgen.io.hepmc3.WeightTotals`, pb at the reference eps), so that
+  Pythia's ``sigmaGen`` equals XSECUP; XMAXUP the largest XWGTUP.  The
+  integrator's cross section and error (``sigma_pb``/``sigma_err_pb`` of the file,
+  which the sum of the weights estimates again) are ``sigma_integrated_pb`` and
+  ``sigma_integrated_err_pb`` of the ``<mcpgen>`` header;
 * one process, LPRUP = IDPRUP = 1; no PDFs (PDFGUP = PDFSUP = 0);
 * the event vertex [mm] goes into a comment line ``# mcpgen vertex_mm x y z``
   after the particles (LHE has no vertices); the header holds an ``<mcpgen>``
-  element with the run metadata as ``key = value`` lines.
+  element with the run metadata as ``key = value`` lines
+  (:func:`mcpgen.io.hepmc3.run_attributes`, with the record that ties the export to
+  its ROOT file; :func:`read_record` reads them back).
 
 How the families map:
 
@@ -103,33 +109,52 @@ def _events(pylhe, chunks, chain, n_total, chi_pdgid, file_chi):
                                  optional=[f"# mcpgen vertex_mm {vx[i]!r} {vy[i]!r} {vz[i]!r}"])
 
 
-def write_lhe(path, chunks, meta, chain, chi_pdgid=None, *, weights=None, sqrt_s_max=None,
+def read_record(path) -> dict:
+    """The ``key = value`` lines of the ``<mcpgen>`` header element of the LHE file
+    ``path``, read from its head only (up to ``</mcpgen>`` or ``<init>``)."""
+    from html import unescape
+
+    from mcpgen.io.hepmc3 import head_lines
+
+    out, inside = {}, False
+    for line in head_lines(path):
+        text = line.strip()
+        if text.startswith(("</mcpgen>", "<init", "<event")):
+            break
+        if text == "<mcpgen>":
+            inside = True
+        elif inside and " = " in text:
+            key, value = text.split(" = ", 1)
+            out[key] = unescape(value)
+    return out
+
+
+def write_lhe(path, chunks, meta, chain, chi_pdgid=None, *, totals, sqrt_s_max=None,
               file=None):
     """Write the events of ``chunks`` (iterable of ``(EventBatch, metadata)``) to the
-    LHE file ``path``.  ``weights`` are all event weights of the file (for N and
-    XMAXUP), ``sqrt_s_max`` the largest ``sqrt_s`` of an e+e- file (:func:`beams`):
-    one cheap pass over those branches.  Returns the number of events."""
+    LHE file ``path``.  ``totals`` are the :class:`~mcpgen.io.hepmc3.WeightTotals` of
+    the file (N, XSECUP, XERRUP, XMAXUP), ``sqrt_s_max`` the largest ``sqrt_s`` of an
+    e+e- file (:func:`beams`): one cheap pass over those branches before the header.
+    Returns the number of events."""
     import pylhe
 
+    from mcpgen.io.chain import file_chi_pdgid
     from mcpgen.io.hepmc3 import run_attributes
 
     (id_a, id_b), (e_a, e_b) = beams(meta, chain, sqrt_s_max=sqrt_s_max, file=file)
-    weights = np.asarray(weights, np.float64)
-    n = len(weights)
-    sigma = float(meta.get("sigma_pb", meta.get("sigma", weights.sum())))
-    sigma_err = float(meta.get("sigma_err_pb", meta.get("sigma_err", 0.0)))
-    xmax = float(weights.max() * n) if n else 0.0
+    n = totals.n
     init = pylhe.LHEInit(
         initInfo=pylhe.LHEInitInfo(beamA=id_a, beamB=id_b, energyA=e_a, energyB=e_b,
                                    PDFgroupA=0, PDFgroupB=0, PDFsetA=0, PDFsetB=0,
                                    weightingStrategy=4, numProcesses=1),
-        procInfo=[pylhe.LHEProcInfo(xSection=sigma, error=sigma_err, unitWeight=xmax, procId=1)],
+        procInfo=[pylhe.LHEProcInfo(xSection=totals.sum, error=totals.err,
+                                    unitWeight=totals.max * n, procId=1)],
         generators=[pylhe.LHEGenerator(name="mcpgen", version=str(meta.get("mcpgen_version", "")),
                                        description="millicharged-particle generator")])
-    attrs = run_attributes(meta, chain, chi_pdgid)
-    attrs.update(xwgtup="N x weight in pb (IDWTUP = 4: mean XWGTUP = cross section)",
+    attrs = run_attributes(meta, chain, chi_pdgid, totals)
+    attrs.update(xwgtup="N x weight in pb (IDWTUP = 4: mean XWGTUP = XSECUP = sum of weights)",
                  momenta="GeV", vertex="comment line '# mcpgen vertex_mm x y z' (mm)")
-    file_chi = (meta.get("chi_pdgids") or [None])[0]
+    file_chi = file_chi_pdgid(meta)
     counter = [0]
 
     def counted():
