@@ -242,8 +242,10 @@ def _figure(points, title, references, bands=None, curves=None):
 
 
 def _draw_references(ax, references) -> int:
-    """Reference curves: dashed lines (the colour cycle), or grey shaded excluded regions."""
+    """Reference curves: black and grey dashed, dotted, dash-dotted lines (apart from the
+    coloured results), or grey shaded excluded regions."""
     drawn = 0
+    looks = [(c, ls) for ls in ("--", ":", "-.") for c in ("black", "0.45")]
     for r in references:
         rows = sorted(zip(r.masses, r.eps, r.eps_max or [math.inf] * len(r.masses)))
         rows = [row for row in rows if all(math.isfinite(v) and v > 0 for v in row[:2])]
@@ -254,7 +256,8 @@ def _draw_references(ax, references) -> int:
             top = [min(h, 1.0) for h in hi]
             ax.fill_between(m, lo, top, color="0.75", alpha=0.6, lw=0, label=r.label)
         else:
-            ax.plot(m, lo, linestyle="--", lw=2, label=r.label)
+            color, ls = looks[drawn % len(looks)]
+            ax.plot(m, lo, linestyle=ls, color=color, lw=2, label=r.label)
         drawn += 1
     return drawn
 

@@ -99,6 +99,7 @@ def run_attributes(meta, chain, chi_pdgid, totals) -> dict:
                weight_names=" ".join(WEIGHT_NAMES),
                weight_doc="weight: event weight in weight_unit at eps (sum = cross section); "
                           "weight_det: weight x det_eff for det_pass events, else 0")
+    out["chi_pdgid"] = int(out["chi_pdgid"])   # an integer attribute; same text in the file
     return out
 
 
