@@ -459,8 +459,13 @@ def _output(t, masses, file) -> OutputConfig:
                           "\"lhe\"", file=file, key="output.export")
     from .io.export import check_formats
 
-    return OutputConfig(distributions=dist, export=check_formats(list(raw), file=file),
-                        chi_pdgid=v["chi_pdgid"], hepdata=v["hepdata"])
+    export = check_formats(list(raw), file=file)
+    if export and "chi_pdgid" in t:   # refused before the jobs run, not after
+        from .io.chain import check_chi_pdgid
+
+        check_chi_pdgid(v["chi_pdgid"], key="output.chi_pdgid", file=file)
+    return OutputConfig(distributions=dist, export=export, chi_pdgid=v["chi_pdgid"],
+                        hepdata=v["hepdata"])
 
 
 def _limits(t, file) -> LimitsConfig:

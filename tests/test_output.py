@@ -59,6 +59,7 @@ def test_rerun_into_a_folder_with_the_outputs(run_dir):
     ('export = ["root"]', "output.export", "hepmc3"),
     ("chi_pdgid = 0", "output.chi_pdgid", "1 <= chi_pdgid"),
     ("hepdata = 1", "output.hepdata", "true or false"),
+    ('export = ["hepmc3"]\nchi_pdgid = 11', "output.chi_pdgid", "e-"),
     ("plots = true", "output.plots", "allowed"),
 ])
 def test_bad_output(tmp_path, text, key, fragment):
