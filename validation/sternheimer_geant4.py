@@ -7,6 +7,13 @@ materials are compiled in; GEANT4_DATA_DIR is pointed at an empty folder so that
 module does not offer to download them).  Geant4 scales Cbar, x0, x1 to its own I where
 it differs from Sternheimer's (Cbar += 2 ln(I_G4/I), x0 and x1 += ln(I_G4/I)/ln 10): the
 comparison undoes that shift.  Run: ``python validation/sternheimer_geant4.py``.
+
+One difference is known and kept: Geant4 has x0 = 0.0392 for beryllium where mcpgen has
+0.0592.  For conductors Sternheimer's parametrisation is continuous at x0,
+delta(x0) = 2 ln10 x0 - Cbar + a (x1 - x0)^k = delta0 (it holds to 1e-3 for Al, Si and Cu
+in both codes); with 0.0592 beryllium gives delta(x0) = 0.1401 against delta0 = 0.14,
+with Geant4's 0.0392 it gives 0.1277: Geant4's entry breaks the construction.  The script
+prints that check for every conductor.
 """
 
 import math
@@ -35,6 +42,15 @@ def geant4_parameters():
     return out
 
 
+#: differences judged to be Geant4's (module docstring): (medium, quantity)
+KNOWN = {("beryllium", "x0")}
+
+
+def continuity(Cbar, x0, x1, a, k):
+    """delta at x0 from the a (x1 - x)^k branch (PDG review eq. 34.7)."""
+    return 2 * math.log(10) * x0 - Cbar + a * (x1 - x0) ** k
+
+
 def comparison():
     """Rows (name, quantity, mcpgen, Geant4 at mcpgen's I) and the largest relative gap."""
     from hepunits import eV
@@ -51,8 +67,13 @@ def comparison():
                 "a": mat.a, "k": mat.k, "delta0": mat.delta0}
         for q in ours:
             gap = abs(ours[q] - g4[q]) / max(abs(g4[q]), 1e-3)
-            worst = max(worst, gap)
+            if (name, q) not in KNOWN:
+                worst = max(worst, gap)
             rows.append((name, q, ours[q], g4[q], I))
+        if mat.delta0 > 0:
+            rows.append((name, "delta(x0) (= delta0 by construction)",
+                         continuity(mat.Cbar, mat.x0, mat.x1, mat.a, mat.k),
+                         continuity(g4["Cbar"], g4["x0"], g4["x1"], a, k), I))
     return rows, worst
 
 
@@ -62,7 +83,7 @@ def main():
     print("|---|---|---|---|---|")
     for name, q, ours, g4, I in rows:
         print(f"| {name} | {q} | {ours:.5g} | {g4:.5g} | {I:g} |")
-    print(f"\nlargest relative difference: {worst:.2g}")
+    print(f"\nlargest relative difference: {worst:.2g} (without the known {sorted(KNOWN)})")
     return 0 if worst < 1e-3 else 1
 
 

@@ -126,7 +126,7 @@ MATERIALS = {m.name: m for m in (
              "propane gas C3H8 (tracker gas of seed 004)",
              f"{_PDG}, 'Propane (C3H8)': rho = 1.879e-3 g/cm^3, I = 47.1 eV, Z/A = 0.58961 "
              "(physics-notes sec. 3); PSTAR row from physics-notes sec. 3"),
-    Material("beryllium", 4.0 / 9.012182, 1.848 * _G_CM3, 63.7 * eV, 2.7847, 0.0392, 1.6922,
+    Material("beryllium", 4.0 / 9.012182, 1.848 * _G_CM3, 63.7 * eV, 2.7847, 0.0592, 1.6922,
              0.80392, 2.4339, 0.14, ((4, 9.012182, 1),), (),
              "beryllium (beam pipe)",
              f"{_PDG}, 'Beryllium (Be)': Z/A = 0.44384, rho = 1.848 g/cm^3, I = 63.7 eV"),
