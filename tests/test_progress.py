@@ -52,15 +52,19 @@ def test_kernels_cached_sees_numba_cache_dir(monkeypatch, tmp_path):
     (package / "generators" / "__pycache__").mkdir(parents=True)
     cache.mkdir()
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert not kernels_cached(str(package))                 # a fresh install
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(cache))
     assert not kernels_cached(str(package))
     (cache / "mcpgen" / "generators").mkdir(parents=True)
     (cache / "mcpgen" / "generators" / "brem_kernels.f-1.py311.nbi").write_bytes(b"")
-    assert kernels_cached(str(package))                     # cached per user
+    assert kernels_cached(str(package))                     # cached where NUMBA_CACHE_DIR says
     monkeypatch.delenv("NUMBA_CACHE_DIR")
+    assert not kernels_cached(str(package))
     (package / "generators" / "__pycache__" / "brem_kernels.f-1.py311.nbi").write_bytes(b"")
     assert kernels_cached(str(package))                     # cached beside the sources
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "empty"))
+    assert not kernels_cached(str(package))                 # numba would not look there
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o027])

@@ -87,9 +87,11 @@ def kernels_cached(package=None) -> bool:
     generator kernels of ``package``, default this mcpgen, or in ``NUMBA_CACHE_DIR``).
     A heuristic: kernels of a channel not run before still compile without a notice."""
     here = package or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    where = [os.path.join(here, "generators", "__pycache__")]
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        where.append(os.environ["NUMBA_CACHE_DIR"])
+    if os.environ.get("NUMBA_CACHE_DIR"):      # numba then caches there only
+        where = [os.environ["NUMBA_CACHE_DIR"]]
+    else:                                      # beside the sources, or per user if read-only
+        where = [os.path.join(here, "generators", "__pycache__"),
+                 os.path.join(os.path.expanduser("~"), ".cache", "numba")]
     return any(glob.glob(os.path.join(d, "**", "*.nbi"), recursive=True) for d in where)
 
 
