@@ -470,11 +470,12 @@ def collect(dirs, out=None, *, cl=None, method=None, background=None, observed=N
     # a summary never lands beside another run's files
     with RunFolder(out, identity, {"collected_from": sources}):
         metas = list(metas.values())
+        # the folder's own provenance (steering, packages) with the merged job list
+        provenance = {**_read_provenance(out), "mcpgen_version": __version__,
+                      "collected_from": sources, "s_up": s_up, "plot_spec": plots,
+                      "files": _file_entries(metas)}
         points, _ = write_summary(out, metas, s_up, title=f"{100 * cl:g}% CL, s_up = {s_up:.3g}",
-                                  plots=plots, provenance={
-                                      "mcpgen_version": __version__, "collected_from": sources,
-                                      "s_up": s_up, "plot_spec": plots,
-                                      "files": _file_entries(metas)})
+                                  plots=plots, provenance=provenance)
         if (out / "hepdata").is_dir():   # refresh a submission of the folder
             from .analysis.hepdata import write_hepdata
 
