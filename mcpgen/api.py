@@ -474,8 +474,10 @@ def collect(dirs, out=None, *, cl=None, method=None, background=None, observed=N
         provenance = {**_read_provenance(out), "mcpgen_version": __version__,
                       "collected_from": sources, "s_up": s_up, "plot_spec": plots,
                       "files": _file_entries(metas)}
-        points, _ = write_summary(out, metas, s_up, title=f"{100 * cl:g}% CL, s_up = {s_up:.3g}",
-                                  plots=plots, provenance=provenance)
+        name = (provenance.get("steering") or {}).get("run", {}).get("name")
+        title = (f"{name}: " if name else "") + f"{100 * cl:g}% CL, s_up = {s_up:.3g}"
+        points, _ = write_summary(out, metas, s_up, title=title, plots=plots,
+                                  provenance=provenance)
         if (out / "hepdata").is_dir():   # refresh a submission of the folder
             from .analysis.hepdata import write_hepdata
 

@@ -98,7 +98,8 @@ def reach_plot(points, path, *, title: str = "", references=None, bands=None, cu
         in order of first appearance; NaN limits (no reach) are skipped, and a label
         without any finite limit is listed in the legend as "<label> (no reach)".  A
         reach closed above (the eps ``intervals`` of slow-MCP signatures) is drawn as
-        an outlined region, as in seed 004 Figs. 1-3.
+        an outlined region, as in seed 004 Figs. 1-3 (thin dotted where the region only
+        meets the end of the scan).
     title : optional axes title.
     references : :class:`~mcpgen.plot_spec.Reference` curves (existing bounds, other
         studies): dashed lines, or shaded excluded regions with ``shaded``.
@@ -216,10 +217,11 @@ def _figure(points, title, references, bands=None, curves=None):
             regions = _closed_regions(mine)
             if regions:
                 # a reach that may close above (slow MCPs of an e+e- tracker): outlined
-                for k, (m, lo, hi) in enumerate(regions):
-                    line, = ax.plot(m + m[::-1] + m[:1], lo + hi[::-1] + lo[:1], lw=2,
-                                    label=name if k == 0 else None, **style)
-                    style = {**style, "color": line.get_color()}   # one colour per set-up
+                # the study's mass range: a set-up's region that ends before it (at the
+                # set-up's kinematic limit) is closed there
+                scan = (min(p.m_chi for p in points), max(p.m_chi for p in points))
+                for k, region in enumerate(regions):
+                    style = _draw_region(ax, region, scan, name if k == 0 else None, style)
                 drawn += 1
             elif curve:
                 m, e = zip(*curve)
@@ -239,6 +241,22 @@ def _figure(points, title, references, bands=None, curves=None):
         if title:
             ax.set_title(title, fontsize=12)
     return fig
+
+
+def _draw_region(ax, region, scan, label, style) -> dict:
+    """The outline of one excluded region (masses, low, high): solid where it closes,
+    thin dotted where it only meets the end of the scan (the first or last mass, the top
+    eps = 1); returns ``style`` with the colour used, for the set-up's next region."""
+    m, lo, hi = region
+    line, = ax.plot(m, lo, lw=2, label=label, **style)
+    solid = {**style, "color": line.get_color(), "linestyle": line.get_linestyle()}
+    edge = {"color": solid["color"], "linestyle": ":", "lw": 1}
+    closed = [h if h < 1.0 else math.nan for h in hi]
+    ax.plot(m, closed, lw=2, **solid)
+    ax.plot(m, [h if h >= 1.0 else math.nan for h in hi], **edge)
+    for x, a, b in ((m[0], lo[0], hi[0]), (m[-1], lo[-1], hi[-1])):
+        ax.plot([x, x], [a, b], **(edge if x in scan else {"lw": 2, **solid}))
+    return {**style, "color": solid["color"]}
 
 
 def _draw_references(ax, references) -> int:
