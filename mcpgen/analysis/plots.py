@@ -275,7 +275,8 @@ def _draw_references(ax, references) -> int:
             ax.fill_between(m, lo, top, color="0.75", alpha=0.6, lw=0, label=r.label)
         else:
             color, ls = looks[drawn % len(looks)]
-            ax.plot(m, lo, linestyle=ls, color=color, lw=2, label=r.label)
+            marker = "*" if len(m) == 1 else None        # a number the text states at one mass
+            ax.plot(m, lo, linestyle=ls, color=color, lw=2, marker=marker, ms=12, label=r.label)
         drawn += 1
     return drawn
 
