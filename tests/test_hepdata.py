@@ -345,9 +345,9 @@ def with_eps_high(na64, tmp_path, eps_high):
 
 
 def test_top_of_the_scan_is_an_open_edge(na64, tmp_path):
-    """eps_high = 0.99999886 (interpolated at the grid top) is the top of the scan, not an
+    """eps_high = 1 (limits.csv: still excluded at eps = 1) is the top of the scan, not an
     upper edge: the table stays one limit per mass."""
-    copy = with_eps_high(na64, tmp_path, {100.0: 0.99999886, 1000.0: 1.0})
+    copy = with_eps_high(na64, tmp_path, {100.0: 1.0, 1000.0: 1.0})
     entry, data = tables(write_hepdata(copy))["Reach NA64mu"]
     (eps,) = data["dependent_variables"]
     assert eps["header"]["name"].startswith("$\\epsilon$ upper limit")
@@ -356,9 +356,9 @@ def test_top_of_the_scan_is_an_open_edge(na64, tmp_path):
 
 
 def test_closed_region_keeps_open_edges_open(na64, tmp_path):
-    """One genuinely closed region (eps_high = 0.5) gives the two-edge form; the other mass's
-    edge at the top of the scan is written '-' (open), never as 0.99999886."""
-    copy = with_eps_high(na64, tmp_path, {100.0: 0.99999886, 1000.0: 0.5})
+    """One closed region (eps_high = 0.5) gives the two-edge form; the other mass's edge at
+    the top of the scan (1) is written '-' (open)."""
+    copy = with_eps_high(na64, tmp_path, {100.0: 1.0, 1000.0: 0.5})
     entry, data = tables(write_hepdata(copy))["Reach NA64mu"]
     lo, hi = data["dependent_variables"]
     lim = read_limits_csv(copy / "limits.csv")
@@ -366,6 +366,16 @@ def test_closed_region_keeps_open_edges_open(na64, tmp_path):
     assert [v["value"] for v in lo["values"]] == [r["eps_low"] for r in lim]
     assert [v["value"] for v in hi["values"]] == ["-", 0.5]
     assert "excluded up to the top of the scan, eps = 1" in entry["description"]
+
+
+def test_edge_just_below_the_top_closes(na64, tmp_path):
+    """eps_high = 0.99999886: N(eps = 1) < s_up, the region closes just below the top (the
+    crossing interpolated between the last eps-grid node with events and eps = 1): a real
+    upper edge, written as such."""
+    copy = with_eps_high(na64, tmp_path, {100.0: 0.99999886, 1000.0: 1.0})
+    entry, data = tables(write_hepdata(copy))["Reach NA64mu"]
+    lo, hi = data["dependent_variables"]
+    assert [v["value"] for v in hi["values"]] == [0.99999886, "-"]
 
 
 # ------------------------------------------------------------------- names and modes

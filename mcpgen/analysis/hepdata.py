@@ -48,9 +48,11 @@ DIGITS = 17
 #: units of the weights and of the exposure that multiplies them
 EXPOSURE_UNITS = {"pb": "pb$^{-1}$", "per POT": "POT"}
 MISSING = "-"   # HEPData's mark for a value that does not exist (no reach, open edge)
-#: an upper eps edge this close to 1 (relative) is the top of the scanned range eps <= 1
-#: (limits.csv writes 1, or e.g. 0.99999886 interpolated at the grid top): an open region
-OPEN_TOP_RTOL = 1e-4
+#: an upper eps edge within this of 1 is the top of the scanned range eps <= 1, where
+#: limits.csv writes exactly 1 for a region still excluded at eps = 1 (open).  An edge just
+#: below 1 (e.g. 0.99999886) is a region that closes: N(eps = 1) < s_up, the crossing
+#: interpolated between the last eps-grid node with events and eps = 1
+OPEN_TOP_RTOL = 1e-12
 
 
 def write_hepdata(run_dir, out=None, *, overwrite: bool = False, lock: bool = True) -> Path:
@@ -293,8 +295,8 @@ def _reach_table(run, name, label, channel):
 
 
 def _open_top(eps_high):
-    """True for an upper eps edge that is no edge: the top of the scan (within
-    :data:`OPEN_TOP_RTOL` of 1) or none (a mass without reach)."""
+    """True for an upper eps edge that is no edge: the top of the scan (1, to
+    :data:`OPEN_TOP_RTOL`) or none (a mass without reach)."""
     return not math.isfinite(eps_high) or abs(eps_high - 1.0) <= OPEN_TOP_RTOL
 
 

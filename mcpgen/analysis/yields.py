@@ -141,8 +141,9 @@ def eps_intervals(point, s_up: float, *, eps_max: float = 1.0) -> tuple:
     A single power law is solved in closed form (eps = (s_up / N(1))^(1/P)); otherwise
     N is scanned on a log grid (40 points per e-fold of eps, plus the nodes of every
     efficiency table, between which N is monotonic) and each crossing refined by
-    bisection in log eps.  An interval reaching the top of the range (to 1e-4) ends at
-    ``eps_max``.
+    bisection in log eps.  An interval still open at the top of the range ends at exactly
+    ``eps_max``; one that closes below it (N(eps_max) < s_up) ends at its crossing, even
+    just below ``eps_max``.
     """
     if not (s_up > 0.0 and math.isfinite(s_up)):
         raise ValueError(f"s_up must be a positive finite number, got {s_up!r}")
@@ -165,9 +166,7 @@ def eps_intervals(point, s_up: float, *, eps_max: float = 1.0) -> tuple:
         if ok and start is None:
             start = math.exp(grid[0]) if i == 0 else _edge(point, s_up, grid[i - 1], grid[i])
         if not ok and start is not None:
-            end = _edge(point, s_up, grid[i - 1], grid[i])
-            # a crossing within 1e-4 of the top is the top (table interpolation noise)
-            out.append((start, eps_max if end > eps_max * (1.0 - 1e-4) else end))
+            out.append((start, _edge(point, s_up, grid[i - 1], grid[i])))
             start = None
     if start is not None:
         out.append((start, eps_max))
