@@ -98,7 +98,8 @@ SETUP = Section("setup", (
     Key("label", "str", None, "set-up label (unique, also after turning it into a file name)",
         default_doc="the card's `detector.name`"),
     Key("source", "str", "lepton-beam", "parent source (`mcpgen list`); its keys follow"),
-    Key("detector", "str", None, "built-in card (`na64mu`, `na64e`, `ldmx`, `ship_scatter`) or path to a card "
+    Key("detector", "str", None, "built-in card (`na64mu`, `na64e`, `ldmx`, `ship_scatter`, "
+        "`stcf_tracker`, `stcf_tracker_delta`) or path to a card "
         "TOML (relative to the steering file)", default_doc="required"),
     Key("x_th", "float", None, "override of the card's signal threshold, `0 < x_th < 1`",
         bounds=dict(gt=0.0, lt=1.0), default_doc="the card's `x_th`"),
