@@ -35,8 +35,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"mcpgen: error: {message}\n")
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default, except where it has none (None) or says it itself."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False or "default:" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _parser(xsec_process: str = "brem") -> argparse.ArgumentParser:
-    fmt = argparse.ArgumentDefaultsHelpFormatter
+    fmt = _DefaultsFormatter
     p = _Parser(prog="mcpgen", description="Monte Carlo event generator for millicharged particles.",
                 epilog=UNITS_HELP)
     from . import __version__
@@ -106,7 +115,7 @@ def _parser(xsec_process: str = "brem") -> argparse.ArgumentParser:
                         epilog=UNITS_HELP)
     rc.add_argument("--darkphoton-limit", required=True, dest="limit", help="CSV dark-photon limit")
     rc.add_argument("target", help="steering file, detector card name (na64mu, na64e, ldmx) or card path")
-    rc.add_argument("--out", default="results/recast", help="output folder (default: results/recast)")
+    rc.add_argument("--out", default="results/recast", help="output folder")
     rc.add_argument("--masses", help="comma-separated m_chi values (MeV unless a unit is given)")
     rc.add_argument("--label", help="label of the curve")
 
@@ -271,6 +280,12 @@ def _cmd_collect(a) -> int:
     return 0
 
 
+def _summary(cls) -> str:
+    """The class's one-line ``description`` (else its docstring's first line)."""
+    text = getattr(cls, "description", "") or (cls.__doc__ or "").strip().splitlines()[0]
+    return text if isinstance(text, str) else ""
+
+
 def _cmd_list(a) -> int:
     from .detectors.cards import BUILTIN_CARDS
     from .framework.registry import DETECTORS, PROCESSES, SOURCES
@@ -283,10 +298,10 @@ def _cmd_list(a) -> int:
               f"{', '.join(cls.source_kinds)}]")
     print("sources:")
     for n in SOURCES.names():
-        print(f"  {n:14s} {(SOURCES.get(n).__doc__ or '').strip().splitlines()[0]}")
+        print(f"  {n:14s} {_summary(SOURCES.get(n))}")
     print("detector modules:")
     for n in DETECTORS.names():
-        print(f"  {n:14s} {(DETECTORS.get(n).__doc__ or '').strip().splitlines()[0]}")
+        print(f"  {n:14s} {_summary(DETECTORS.get(n))}")
     print(f"built-in detector cards: {', '.join(BUILTIN_CARDS)}")
     print(f"materials: {', '.join(MATERIALS)}")
     from .sources.meson_spectrum import builtin_spectra

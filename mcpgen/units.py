@@ -89,7 +89,8 @@ def parse_quantity(value, kind: str, *, default_unit: str, file=None, key=None,
     if isinstance(value, str):
         match = _QUANTITY.match(value)
         if match is None:
-            raise ConfigError(f"cannot parse {value!r} as a {kind}; write e.g. "
+            raise ConfigError(f"cannot parse {value!r} as {'an' if kind[0] in 'aeiou' else 'a'} "
+                              f"{kind}; write e.g. "
                               f"'{_EXAMPLES[kind]}'; " + _allowed_units(kind, default_unit),
                               file=file, key=key)
         number = float(match["num"])

@@ -158,6 +158,20 @@ def _title(meta) -> str:
         f"{channel}   m = {_meta_mass(meta):g} MeV"
 
 
+def _subscripts(text: str) -> str:
+    """``E_χ`` -> ``E`` with a subscript χ (mathtext ``$\\mathregular{E_{χ}}$``), so the axis
+    labels show subscripts, not underscores; the labels keep their plain form in the
+    histograms' metadata."""
+    import re
+
+    if "_" not in text:
+        return text
+    # a label with mathtext is drawn by the mathtext fonts, which lack the subscript
+    # digits of "log₁₀": write them as a subscript too
+    text = text.replace("log₁₀", "log_10").replace("e⁻", "$e^{-}$").replace("q²", "$q^{2}$")
+    return re.sub(r"([^\s($/]+?)_([^\s)$,]+)", r"$\\mathregular{\1_{\2}}$", text)
+
+
 def style():
     """Context manager of the figures' style: mplhep's ROOT style (neutral, not an
     experiment's: TeX Gyre Heros, ticks inside on all sides), scaled to multi-panel
@@ -168,6 +182,7 @@ def style():
 
     return matplotlib.style.context([mplhep.style.ROOT, {
         "font.size": 10, "font.family": ["TeX Gyre Heros", "DejaVu Sans"],
+        "mathtext.fontset": "dejavusans",
         "xtick.major.size": 6, "xtick.minor.size": 3, "ytick.major.size": 6,
         "ytick.minor.size": 3, "axes.linewidth": 1.0, "xaxis.labellocation": "center",
         "yaxis.labellocation": "center", "legend.fontsize": 8,
@@ -206,8 +221,8 @@ def figure(hists, metadata):
                 mplhep.histplot(v, edges, yerr=e if k == "generated" else None, ax=ax,
                                 label=lab, **kw)
                 drawn = True
-            ax.set_xlabel(h.axes[0].label)
-            ax.set_ylabel(_density_label(h))
+            ax.set_xlabel(_subscripts(h.axes[0].label))
+            ax.set_ylabel(_subscripts(_density_label(h)))
             if h.metadata["log"]:
                 ax.set_xscale("log")
                 _log_ticks(ax.xaxis, h.axes[0].edges[-1] / h.axes[0].edges[0])

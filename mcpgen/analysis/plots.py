@@ -296,7 +296,8 @@ def _axes(ax, points, drawn):
             ax.set_xscale("log")
         for axis in axes:
             axis.set_major_formatter(_log_formatter())
-            axis.set_minor_formatter(_log_formatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+            # minor labels only on axes of less than a decade (the style's large font)
+            axis.set_minor_formatter(_log_formatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
         ax.grid(True, which="major", alpha=0.3)
     else:
         ax.text(0.5, 0.5, "no reach", ha="center", va="center", fontsize=18,

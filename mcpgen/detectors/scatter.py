@@ -344,6 +344,8 @@ class Scatter(DetectorModule):
     ``det_eff`` and ``det_mu`` (the table does not depend on it)."""
 
     name = "scatter"
+    #: one line for `mcpgen list`
+    description = "chi e -> chi e scattering in a downstream detector volume"
     columns = (
         Column("det_mu", "float64", "", "expected chi e scatters in the recoil window at "
                "eps_ref, chi + chibar (efficiency not included)"),

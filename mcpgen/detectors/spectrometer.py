@@ -212,6 +212,8 @@ class Spectrometer(DetectorModule):
     it would drop events the detector accepts)."""
 
     name = "spectrometer"
+    #: one line for `mcpgen list`
+    description = "missing-energy spectrometer: recoil-lepton energy below x_th E0"
     columns = (Column("det_E_rec", "float64", "MeV", "measured recoil energy"),)
 
     @classmethod

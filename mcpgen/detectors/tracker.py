@@ -283,6 +283,9 @@ class Tracker(DetectorModule):
     """The cylindrical gas tracker of seed 004 (module docstring)."""
 
     name = "tracker"
+    #: one line for `mcpgen list`
+    description = ("cylindrical gas tracker: slow-MCP ionisation or delta-electron hits "
+                   "(seed 004)")
     columns = tuple(
         Column(f"det_{q}_{lab}", "float64", u, f"{doc} of {lab}")
         for lab in (CHI, CHIBAR) for q, u, doc in (

@@ -48,6 +48,9 @@ class ColliderSource(Source):
     vertex_sigma_z: float = 0.0
 
     kind = "collider"
+    #: one line for `mcpgen list`
+    description = ("e+e- collisions at `sqrt_s` (number = GeV) with `luminosity` fb^-1, a "
+                   "Gaussian `energy_spread` and ISR")
     weight_unit = "pb"
     keys = KEYS.names
 

@@ -57,6 +57,9 @@ class LeptonBeamSource(Source):
     muon_energy_loss: bool = False
 
     kind = "lepton-beam"
+    #: one line for `mcpgen list`
+    description = ("e- or mu- beam of `energy` (number = GeV) on a target of `thickness` "
+                   "(number = cm or X0), exposure `leptons_on_target`")
     weight_unit = "pb"
     keys = tuple(k for k, *_ in KEY_DOCS)
 

@@ -172,6 +172,9 @@ class MesonSpectrumSource(Source):
     table: MesonTable
 
     kind = "meson-spectrum"
+    #: one line for `mcpgen list`
+    description = ("mesons from a tabulated spectrum (shipped table or CSV), exposure "
+                   "`protons_on_target`")
     weight_unit = "per POT"
     keys = KEYS.names
 
