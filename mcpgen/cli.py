@@ -369,6 +369,16 @@ def main(argv=None) -> int:
         gc.freeze()
 
 
+def _with_flag(e, a) -> str:
+    """The error's text, naming the option (``'--events'``) where the API named its
+    parameter (``'events'``) for a value that came from the command line."""
+    text = str(e)
+    if e.file is None and isinstance(e.key, str) and not e.key.startswith("-") \
+            and getattr(a, e.key, None) is not None:
+        return text.replace(f"'{e.key}'", f"'--{e.key.replace('_', '-')}'", 1)
+    return text
+
+
 def _dispatch(a) -> int:
     from .errors import ConfigError
 
@@ -377,7 +387,7 @@ def _dispatch(a) -> int:
                 "list": _cmd_list, "bench": _cmd_bench, "br": _cmd_br, "export": _cmd_export,
                 "plot": _cmd_plot, "hepdata": _cmd_hepdata}[a.command](a)
     except ConfigError as e:
-        print(f"mcpgen: error: {e}", file=sys.stderr)
+        print(f"mcpgen: error: {_with_flag(e, a)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("mcpgen: interrupted", file=sys.stderr)
