@@ -319,9 +319,9 @@ def _cmd_recast(a) -> int:
         masses = [parse_quantity(m.strip(), "mass", default_unit="MeV", key="--masses")
                   for m in a.masses.split(",") if m.strip()]
     rows = recast(a.limit, a.target, a.out, masses=masses, label=a.label)
-    print(f"mcpgen: wrote limits.csv and reach.png to {a.out}")
+    print(f"mcpgen: wrote limits.csv and reach.png, reach.pdf to {a.out}")
     for r in rows:
-        lim = "no limit" if r.eps_limit != r.eps_limit else f"eps < {r.eps_limit:.3g}"
+        lim = "no limit" if r.eps_limit != r.eps_limit else f"excluded: eps > {r.eps_limit:.3g}"
         print(f"  {r.label:>10s}  m_chi = {r.m_chi:9.4g} MeV   {lim}")
     return 0
 

@@ -266,7 +266,7 @@ def test_recast_card_writes_files(tmp_path):
     m_A, eps_A = np.array([1.0, 10.0, 100.0]), np.array([2e-4, 1e-4, 5e-4])
     assert rows[1].eps_limit == mcp_limit_from_darkphoton(2.0, m_A, eps_A)
 
-    assert sorted(p.name for p in out.iterdir()) == ["limits.csv", "reach.png"]  # no temp files
+    assert sorted(p.name for p in out.iterdir()) == ["limits.csv", "reach.pdf", "reach.png"]  # no temp files
     assert (out / "reach.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     back = _read_limits(out / "limits.csv")
     assert list(back[0]) == ["label", "m_chi_MeV", "eps_limit"]

@@ -364,7 +364,7 @@ def recast(csv_path, target, out_dir, *, masses=None, label=None) -> list:
     out = Path(out_dir)
     _prepare_out(out)
     write_atomic(out / "limits.csv", _limits_csv(rows).encode("utf-8"))
-    write_atomic(out / "reach.png", _reach_png(rows, m_A, eps_A, csv_path.name))
+    _reach_plot(rows, m_A, eps_A, csv_path.name, out / "reach.png")
     return rows
 
 
@@ -438,35 +438,20 @@ def _limits_csv(rows) -> str:
     return buf.getvalue()
 
 
-def _reach_png(rows, m_A, eps_A, source: str) -> bytes:
-    """Render the reach plot (PNG bytes) with a private Agg figure (no pyplot state)."""
-    import io
+def _reach_plot(rows, m_A, eps_A, source: str, path) -> None:
+    """``reach.png`` and ``reach.pdf``: the recast MCP limit with the input dark-photon
+    limit at m_A'/2 (eps <= 1 of it) as the reference, in the style of the run's
+    reach figures (:func:`mcpgen.analysis.plots.reach_plot`)."""
+    from ..plot_spec import Reference
+    from .plots import reach_plot
 
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 4.8))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    m = np.array([r.m_chi for r in rows])
-    e = np.array([r.eps_limit for r in rows])
-    ok = np.isfinite(e)
+    keep = [(m / 2, e) for m, e in zip(np.asarray(m_A, float), np.asarray(eps_A, float))
+            if 0 < e <= 1.0]
+    refs = [Reference("input A' limit at m_A'/2", source,
+                      tuple(m for m, _ in keep), tuple(e for _, e in keep))] if keep else []
     label = rows[0].label if rows else ""
-    if ok.any():
-        ax.plot(m[ok], e[ok], "o-", ms=3, label=f"{label}: MCP limit (recast, seed 001 eq. 20)")
-    ax.plot(np.asarray(m_A) / 2, eps_A, "--", color="grey",
-            label=f"input dark-photon limit ({source}) vs $m_{{A'}}/2$")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel(r"$m_\chi$ [MeV]")
-    ax.set_ylabel(r"$\epsilon = Q_\chi / e$ upper limit")
-    ax.set_title(f"{label}: dark-photon limit recast to MCPs")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120)
-    return buf.getvalue()
+    reach_plot(rows, path, title=f"{label}: dark-photon limit recast to MCPs (seed 001 eq. 20)",
+               references=refs)
 
 
 __all__ = ["RecastPoint", "read_darkphoton_limit", "mcp_limit_from_darkphoton",
