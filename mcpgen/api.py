@@ -469,7 +469,7 @@ def collect(dirs, out=None, *, cl=None, method=None, background=None, observed=N
     # the output folder is a run folder of the same study (new, empty, or one of its splits):
     # a summary never lands beside another run's files
     with RunFolder(out, identity, {"collected_from": sources}):
-        metas = sorted(metas.values(), key=lambda m: (m["label"], m["channel"], m["mass_MeV"]))
+        metas = list(metas.values())   # the order of the files: outputs as the run's
         # the folder's own provenance (steering, packages) with the merged job list
         provenance = {**_read_provenance(out), "mcpgen_version": __version__,
                       "collected_from": sources, "s_up": s_up, "plot_spec": plots,

@@ -274,6 +274,8 @@ def _cmd_collect(a) -> int:
     from .api import collect
 
     points = collect(a.dirs, a.out)
+    labels = list(dict.fromkeys(p.label for p in points))   # the masses in order, per set-up
+    points = sorted(points, key=lambda p: (labels.index(p.label), p.m_chi))
     print(f"mcpgen: wrote yields.csv, limits.csv and the reach figures (PNG, PDF) to "
           f"{a.out if a.out is not None else a.dirs[0]}")
     _print_points(points)
