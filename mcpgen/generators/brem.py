@@ -42,6 +42,7 @@ from ..io.record import STATUS_DECAYED, STATUS_FINAL, STATUS_INCOMING, EventBatc
 from ..physics.formfactors import tsai_parameters
 from ..sources.materials import Material
 from . import brem_kernels as K
+from .brem_recoil import fill_masses
 from .sampling import replicate_bits, scrambled_sobol, unweighting_threshold
 from .vegas_map import map_with
 
@@ -482,7 +483,7 @@ class BremGenerator:
         pdg = np.broadcast_to(np.array(ids, np.int32), (n, k))
         status = np.broadcast_to(np.array(st, np.int32), (n, k))
         mass = np.empty((n, k))
-        K.fill_masses(E, px, py, pz, np.array(masses, np.float64),
+        fill_masses(E, px, py, pz, np.array(masses, np.float64),
                       4 if s.final_state == "pair" else -1, mass)
         return EventBatch(weight=weight, pdgid=pdg, status=status, px=px, py=py, pz=pz, E=E,
                           mass=mass, vx=np.zeros(n), vy=np.zeros(n), vz=vz, E_beam=eb, names=names)

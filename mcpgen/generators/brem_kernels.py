@@ -587,23 +587,3 @@ def _events_etl(ys, jac, rs, c, w_max, unweighted, start, out_w, out_E, out_px, 
             out_pz[j, p] = mom[p, 3]
         j += 1
     return j - start, used
-
-
-@jit(nogil=True)
-def fill_masses(E, px, py, pz, masses, col, out):
-    """Masses of the particles of n events into ``out`` (n, k): ``masses[p]`` in column p,
-    except column ``col`` (if >= 0; the gamma*), which gets the invariant mass
-    sqrt(max(E^2 - px^2 - py^2 - pz^2, 0)) of its four-momentum, operation for operation
-    as numpy computes ``np.sqrt(np.maximum(E**2 - px**2 - py**2 - pz**2, 0.0))``.  One pass
-    over the outputs instead of numpy's tile plus column temporaries."""
-    k = out.shape[1]
-    for j in range(out.shape[0]):
-        for p in range(k):
-            out[j, p] = masses[p]
-        if col >= 0:
-            e = E[j, col]
-            x = px[j, col]
-            y = py[j, col]
-            z = pz[j, col]
-            v = e * e - x * x - y * y - z * z
-            out[j, col] = math.sqrt(v if (v >= 0.0 or v != v) else 0.0)

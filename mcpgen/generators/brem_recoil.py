@@ -4,8 +4,10 @@ Given the sampled (E, x, cos theta, t, azimuths) of l N -> l N gamma*, these ker
 solve the exact 2 -> 3 kinematics for the outgoing lepton and nucleus (``_recoil``,
 with the cancellation-free forms ``_c0``, ``_stable_R``, ``_cos_gamma``, ``_q_min``),
 fill the four-momenta (``_fill_mom``) and decay gamma* -> chi chibar in the pair rest
-frame with the transverse angular distribution (``_chi*``; physics-notes sec. 1).
-Used by :mod:`mcpgen.generators.brem_kernels`; four-vectors in MeV.
+frame with the transverse angular distribution (``_chi*``; physics-notes sec. 1);
+``fill_masses`` writes the particle masses of the events (the gamma*'s from its
+four-momentum).  Used by :mod:`mcpgen.generators.brem_kernels` and
+:mod:`mcpgen.generators.brem`; four-vectors in MeV.
 """
 
 from __future__ import annotations
@@ -186,3 +188,23 @@ def _chi(k0, kx, ky, kz, k2, mchi, k2lo, rc, rphi):
     e, px, py, pz = _chi_momentum(k0, kx, ky, kz, mchi, ct, rphi)
     a = 2.0 - beta2
     return e, px, py, pz, (a + beta2 * ct * ct) / (2.0 * a + 2.0 * beta2 / 3.0)
+
+
+@jit(nogil=True)
+def fill_masses(E, px, py, pz, masses, col, out):
+    """Masses of the particles of n events into ``out`` (n, k): ``masses[p]`` in column p,
+    except column ``col`` (if >= 0; the gamma*), which gets the invariant mass
+    sqrt(max(E^2 - px^2 - py^2 - pz^2, 0)) of its four-momentum, operation for operation
+    as numpy computes ``np.sqrt(np.maximum(E**2 - px**2 - py**2 - pz**2, 0.0))``.  One pass
+    over the outputs instead of numpy's tile plus column temporaries."""
+    k = out.shape[1]
+    for j in range(out.shape[0]):
+        for p in range(k):
+            out[j, p] = masses[p]
+        if col >= 0:
+            e = E[j, col]
+            x = px[j, col]
+            y = py[j, col]
+            z = pz[j, col]
+            v = e * e - x * x - y * y - z * z
+            out[j, col] = math.sqrt(v if (v >= 0.0 or v != v) else 0.0)
