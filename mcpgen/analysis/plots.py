@@ -372,11 +372,11 @@ class ReachPlotProcess:
 
     def close(self):
         if self._proc is not None:
-            try:
+            import contextlib
+
+            with contextlib.suppress(OSError):
                 self._proc.kill()
                 self._proc.communicate()
-            except OSError:
-                pass
             self._proc = None
 
     def __enter__(self):

@@ -391,15 +391,10 @@ class Scatter(DetectorModule):
         mu at eps = 1); mu = n_e sigma(E; window) L."""
         card = self.card
         n_e = card.target.electron_density
-        origin = np.stack([np.asarray(batch.vx, float), np.asarray(batch.vy, float),
-                           np.asarray(batch.vz, float)], axis=1)
+        origin = batch.vertices()
         out = []
         for label in (CHI, CHIBAR):
-            j = batch.index(label)
-            p = np.stack([batch.px[:, j], batch.py[:, j], batch.pz[:, j]], axis=1).astype(float)
-            norm = np.sqrt((p * p).sum(axis=1))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                d = np.where(norm[:, None] > 0.0, p / norm[:, None], 0.0)
+            j, d, norm = batch.direction(label)
             t_in, t_out = ray_volume(card, origin, d)
             path = np.where(norm > 0.0, t_out - t_in, 0.0)
             mu1 = np.zeros(len(batch))

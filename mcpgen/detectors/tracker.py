@@ -404,15 +404,11 @@ class Tracker(DetectorModule):
         return np.clip(k, 0, c.layers)
 
     def _slots(self, batch):
-        origin = np.stack([np.asarray(batch.vx, float), np.asarray(batch.vy, float),
-                           np.asarray(batch.vz, float)], axis=1)
+        origin = batch.vertices()
         out = []
         for label in (CHI, CHIBAR):
-            j = batch.index(label)
-            p = np.stack([batch.px[:, j], batch.py[:, j], batch.pz[:, j]], axis=1).astype(float)
-            pn = np.sqrt((p * p).sum(axis=1))
+            j, d, pn = batch.direction(label)
             with np.errstate(invalid="ignore", divide="ignore"):
-                d = np.where(pn[:, None] > 0, p / pn[:, None], 0.0)
                 beta = np.where(pn > 0, pn / np.asarray(batch.E[:, j], float), 0.0)
             pipe, wall, gas, t_in = paths(self.card, origin, d)
             out.append(dict(j=j, d=d, beta=beta, pipe=pipe, wall=wall, gas=gas, t_in=t_in,

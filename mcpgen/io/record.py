@@ -72,6 +72,21 @@ class EventBatch:
         """Column of the particle labelled ``name``."""
         return self.names.index(name)
 
+    def vertices(self):
+        """Production vertices (n, 3) in mm."""
+        return np.stack([np.asarray(self.vx, float), np.asarray(self.vy, float),
+                         np.asarray(self.vz, float)], axis=1)
+
+    def direction(self, name: str):
+        """(column, unit momentum direction (n, 3), |p| (n,)) of the particle ``name``;
+        the direction is 0 where p = 0."""
+        j = self.index(name)
+        p = np.stack([self.px[:, j], self.py[:, j], self.pz[:, j]], axis=1).astype(float)
+        norm = np.sqrt((p * p).sum(axis=1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d = np.where(norm[:, None] > 0.0, p / norm[:, None], 0.0)
+        return j, d, norm
+
     def take(self, sel) -> "EventBatch":
         """Sub-batch selected by a slice, boolean mask or index array."""
         kw = {f: getattr(self, f)[sel] for f in self.PER_EVENT + self.PER_PARTICLE}
